@@ -1,0 +1,65 @@
+import { Contract, ContractFactory, JsonRpcProvider, Network, getAddress, hexlify, randomBytes } from 'ethers';
+import { type AnvilNode, startAnvil } from './anvil';
+import { compileMockNexus } from './compileMockNexus';
+
+/** Anvil with a deployed MockNexus, and helpers that drive it. */
+export interface TestChain {
+  readonly anvil: AnvilNode;
+  readonly url: string;
+  readonly provider: JsonRpcProvider;
+  /** The deployed MockNexus (same six event signatures as the real Nexus). */
+  readonly nexus: Contract;
+  readonly nexusAddress: string;
+  /** Sends a MockNexus transaction and waits for it to be mined; returns its receipt's block number and hash. */
+  send(method: string, ...args: unknown[]): Promise<{ blockNumber: number; hash: string }>;
+  /** Mines `blocks` empty blocks. */
+  mine(blocks?: number): Promise<void>;
+  head(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** A fresh random address, EIP-55 checksummed. */
+export function randomAddress(): string {
+  return getAddress(hexlify(randomBytes(20)));
+}
+
+/** Starts anvil on a free loopback port and deploys MockNexus on it. */
+export async function startTestChain(anvilArgs: readonly string[] = []): Promise<TestChain> {
+  const anvil = await startAnvil(anvilArgs);
+  const network = Network.from(31337);
+  const provider = new JsonRpcProvider(anvil.url, network, { staticNetwork: network, pollingInterval: 50 });
+  try {
+    const signer = await provider.getSigner(0);
+    const { abi, bytecode } = compileMockNexus();
+    const deployed = await new ContractFactory(abi as never[], bytecode, signer).deploy();
+    await deployed.waitForDeployment();
+    const nexusAddress = await deployed.getAddress();
+    const nexus = new Contract(nexusAddress, abi as never[], signer);
+    return {
+      anvil,
+      url: anvil.url,
+      provider,
+      nexus,
+      nexusAddress,
+      send: async (method, ...args) => {
+        const fn = nexus.getFunction(method);
+        const tx = (await fn(...args)) as { wait(): Promise<{ blockNumber: number; hash: string } | null> };
+        const receipt = await tx.wait();
+        if (receipt === null) throw new Error(`${method} was not mined`);
+        return { blockNumber: receipt.blockNumber, hash: receipt.hash };
+      },
+      mine: async (blocks = 1) => {
+        await provider.send('anvil_mine', [`0x${blocks.toString(16)}`]);
+      },
+      head: () => provider.getBlockNumber(),
+      stop: async () => {
+        provider.destroy();
+        await anvil.stop();
+      },
+    };
+  } catch (error) {
+    provider.destroy();
+    await anvil.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,51 @@
+import type { NetworkName } from '../nexus/networks.js';
+import type { NexusRpc } from '../rpc/NexusRpc.js';
+import type { JsonRpcSender } from '../rpc/rpcFromProvider.js';
+
+/**
+ * Options of {@link createNexusEvents} (and of {@link logPoller$}).
+ *
+ * Give the node as exactly one of `rpcUrl`, `provider` or `rpc` (or let `network`
+ * supply the public URL), and the Nexus `address` (or let `network` supply it).
+ *
+ * @example
+ * ```ts
+ * import type { NexusEventsOptions } from 'ogpu-events';
+ *
+ * const options: NexusEventsOptions = {
+ *   rpcUrl: 'http://127.0.0.1:8545',
+ *   address: '0x2b0cC6058313801D5feb184a539e3a0C5A87a6a1',
+ *   pollInterval: 1_000,
+ *   confirmations: 2,
+ * };
+ * ```
+ */
+export interface NexusEventsOptions {
+  /**
+   * A known OpenGPU network: fills in `address` and `rpcUrl` (explicit options win).
+   */
+  readonly network?: NetworkName;
+  /** HTTP(S) JSON-RPC URL; the library creates an ethers `JsonRpcProvider` for it. */
+  readonly rpcUrl?: string;
+  /** An ethers provider (or anything with `send(method, params)`) to use instead of `rpcUrl`. */
+  readonly provider?: JsonRpcSender;
+  /** A custom transport for the two calls the library makes; see {@link NexusRpc}. */
+  readonly rpc?: NexusRpc;
+  /** The Nexus contract address (checksummed or lower case). */
+  readonly address?: string;
+  /**
+   * Milliseconds between polls.
+   * @default 2000
+   */
+  readonly pollInterval?: number;
+  /**
+   * Only blocks at or below `head - confirmations` are read.
+   * @default 0
+   */
+  readonly confirmations?: number;
+  /**
+   * Largest number of blocks in one `eth_getLogs` request; longer ranges are read in chunks.
+   * @default 2000
+   */
+  readonly maxBlockRange?: number;
+}

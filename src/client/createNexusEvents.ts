@@ -1,0 +1,118 @@
+import { type Observable, Subject, map, share } from 'rxjs';
+import type { RpcLog } from '../codecs/RpcLog.js';
+import type { AttemptedEvent } from '../events/AttemptedEvent.js';
+import type { RegisteredEvent } from '../events/RegisteredEvent.js';
+import type { ResponseStatusChangedEvent } from '../events/ResponseStatusChangedEvent.js';
+import type { ResponseSubmittedEvent } from '../events/ResponseSubmittedEvent.js';
+import type { TaskPublishedEvent } from '../events/TaskPublishedEvent.js';
+import type { TaskStatusChangedEvent } from '../events/TaskStatusChangedEvent.js';
+import { NEXUS_TOPIC0S } from '../nexus/nexusEventTopics.js';
+import { shareBlockNumberRequests } from '../rpc/shareBlockNumberRequests.js';
+import type { LogBatch } from '../source/LogBatch.js';
+import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
+import { pollLogs } from '../source/pollLogs.js';
+import type { StreamOptions } from '../streams/StreamOptions.js';
+import * as descriptors from '../streams/nexusEventDescriptors.js';
+import { type IndexedLogBatch, type StreamContext, nexusEventStream } from '../streams/nexusEventStream.js';
+import type { NexusEventsOptions } from './NexusEventsOptions.js';
+import { resolveOptions } from './resolveOptions.js';
+
+/**
+ * A client's six streams and its diagnostics. Every method validates its arguments at
+ * the call and returns a cold Observable; all live subscriptions of one client ride one
+ * shared poller.
+ *
+ * @example
+ * ```ts
+ * import { createNexusEvents, type NexusEvents } from 'ogpu-events';
+ *
+ * const nexus: NexusEvents = createNexusEvents({ network: 'testnet' });
+ * nexus.taskStatusChanged$(task).subscribe((e) => console.log(e.status));
+ * ```
+ */
+export interface NexusEvents {
+  /** Tasks published to `sourceAddress`. */
+  readonly taskPublished$: (sourceAddress: string, options?: StreamOptions) => Observable<TaskPublishedEvent>;
+  /** Attempts on `taskAddress`. */
+  readonly attempted$: (taskAddress: string, options?: StreamOptions) => Observable<AttemptedEvent>;
+  /** Responses submitted for `taskAddress`. */
+  readonly responseSubmitted$: (taskAddress: string, options?: StreamOptions) => Observable<ResponseSubmittedEvent>;
+  /** Status changes of the response at `responseAddress`. */
+  readonly responseStatusChanged$: (responseAddress: string, options?: StreamOptions) => Observable<ResponseStatusChangedEvent>;
+  /** Status changes of `taskAddress`. */
+  readonly taskStatusChanged$: (taskAddress: string, options?: StreamOptions) => Observable<TaskStatusChangedEvent>;
+  /** Providers registered to `sourceAddress`. */
+  readonly registered$: (sourceAddress: string, options?: StreamOptions) => Observable<RegisteredEvent>;
+  /**
+   * Hot stream of what the client skipped without failing a stream (logs that do not
+   * decode, malformed logs from the node). Subscribing to it does not start polling.
+   */
+  readonly diagnostics$: Observable<NexusDiagnostic>;
+}
+
+/**
+ * Creates a client for one Nexus contract. Nothing happens on the network until a
+ * stream is subscribed; polling stops when the last subscriber leaves.
+ *
+ * Throws an {@link OgpuEventsError} at the call for an invalid address or option.
+ *
+ * @example
+ * ```ts
+ * import { createNexusEvents, TaskStatus } from 'ogpu-events';
+ * import { takeWhile } from 'rxjs';
+ *
+ * const nexus = createNexusEvents({ rpcUrl: 'http://127.0.0.1:8545', address: nexusAddress });
+ * nexus
+ *   .taskStatusChanged$(taskAddress)
+ *   .pipe(takeWhile((e) => e.status !== TaskStatus.FINALIZED, true))
+ *   .subscribe((e) => console.log(`block ${e.blockNumber}: status ${e.status}`));
+ * ```
+ */
+export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
+  const resolved = resolveOptions(options);
+  const rpc = shareBlockNumberRequests(resolved.rpc);
+  const diagnostics = new Subject<NexusDiagnostic>();
+  const report = (diagnostic: NexusDiagnostic): void => diagnostics.next(diagnostic);
+
+  const live$ = pollLogs({
+    rpc,
+    address: resolved.address.lower,
+    topics: NEXUS_TOPIC0S,
+    maxBlockRange: resolved.maxBlockRange,
+    pollInterval: resolved.pollInterval,
+    confirmations: resolved.confirmations,
+    report,
+  }).pipe(map(indexByTopic), share());
+
+  const context: StreamContext = {
+    rpc,
+    address: resolved.address.lower,
+    confirmations: resolved.confirmations,
+    maxBlockRange: resolved.maxBlockRange,
+    live$,
+    report,
+  };
+
+  return Object.freeze({
+    taskPublished$: (source: string, o?: StreamOptions) => nexusEventStream(descriptors.taskPublished, context, source, o),
+    attempted$: (task: string, o?: StreamOptions) => nexusEventStream(descriptors.attempted, context, task, o),
+    responseSubmitted$: (task: string, o?: StreamOptions) => nexusEventStream(descriptors.responseSubmitted, context, task, o),
+    responseStatusChanged$: (response: string, o?: StreamOptions) =>
+      nexusEventStream(descriptors.responseStatusChanged, context, response, o),
+    taskStatusChanged$: (task: string, o?: StreamOptions) => nexusEventStream(descriptors.taskStatusChanged, context, task, o),
+    registered$: (source: string, o?: StreamOptions) => nexusEventStream(descriptors.registered, context, source, o),
+    diagnostics$: diagnostics.asObservable(),
+  });
+}
+
+function indexByTopic(batch: LogBatch): IndexedLogBatch {
+  const byTopic = new Map<string, RpcLog[]>();
+  for (const log of batch.logs) {
+    const topic0 = log.topics[0];
+    if (topic0 === undefined) continue;
+    const group = byTopic.get(topic0);
+    if (group === undefined) byTopic.set(topic0, [log]);
+    else group.push(log);
+  }
+  return { ...batch, byTopic };
+}

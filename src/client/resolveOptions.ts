@@ -1,0 +1,126 @@
+import { InvalidOptionError } from '../errors/InvalidOptionError.js';
+import { type NormalizedAddress, normalizeAddress } from '../internal/address.js';
+import { NETWORKS, type NetworkPreset } from '../nexus/networks.js';
+import type { NexusRpc } from '../rpc/NexusRpc.js';
+import { createJsonRpcProvider } from '../rpc/createJsonRpcProvider.js';
+import { rpcFromProvider } from '../rpc/rpcFromProvider.js';
+import type { NexusEventsOptions } from './NexusEventsOptions.js';
+
+/** Options after validation and defaults. */
+export interface ResolvedOptions {
+  readonly rpc: NexusRpc;
+  readonly address: NormalizedAddress;
+  readonly pollInterval: number;
+  readonly confirmations: number;
+  readonly maxBlockRange: number;
+}
+
+export const DEFAULT_POLL_INTERVAL = 2_000;
+export const DEFAULT_CONFIRMATIONS = 0;
+export const DEFAULT_MAX_BLOCK_RANGE = 2_000;
+
+const CLIENT_OPTION_KEYS: readonly string[] = [
+  'network',
+  'rpcUrl',
+  'provider',
+  'rpc',
+  'address',
+  'pollInterval',
+  'confirmations',
+  'maxBlockRange',
+];
+
+/**
+ * Validates options and fills in defaults. Throws a typed error naming the first bad
+ * option; unknown keys are rejected too, so that a typo never silently falls back to a
+ * default.
+ */
+export function resolveOptions(options: unknown, extraKeys: readonly string[] = []): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('options', options, 'an options object');
+  }
+  const allowed = [...CLIENT_OPTION_KEYS, ...extraKeys];
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `one of the options ${allowed.join(', ')}`);
+  }
+  const o = options as NexusEventsOptions;
+  const preset = resolveNetwork(o.network);
+  const address = o.address ?? preset?.nexusAddress;
+  if (address === undefined) {
+    throw new InvalidOptionError('address', address, "the Nexus contract address (or a network: 'mainnet' | 'testnet')");
+  }
+  return {
+    rpc: resolveRpc(o, preset),
+    address: normalizeAddress(address, 'address'),
+    pollInterval: numberOption('pollInterval', o.pollInterval, DEFAULT_POLL_INTERVAL, 1, 'a finite number of milliseconds ≥ 1', false),
+    confirmations: numberOption('confirmations', o.confirmations, DEFAULT_CONFIRMATIONS, 0, 'a whole number ≥ 0', true),
+    maxBlockRange: numberOption('maxBlockRange', o.maxBlockRange, DEFAULT_MAX_BLOCK_RANGE, 1, 'a whole number ≥ 1', true),
+  };
+}
+
+function resolveNetwork(network: unknown): NetworkPreset | undefined {
+  if (network === undefined) return undefined;
+  if (network === 'mainnet' || network === 'testnet') return NETWORKS[network];
+  throw new InvalidOptionError('network', network, "'mainnet' or 'testnet'");
+}
+
+function resolveRpc(o: NexusEventsOptions, preset: NetworkPreset | undefined): NexusRpc {
+  const given = (['rpcUrl', 'provider', 'rpc'] as const).filter((key) => o[key] !== undefined);
+  if (given.length > 1) {
+    throw new InvalidOptionError(given.join(' and '), given.map((key) => o[key]), 'only one of rpcUrl, provider and rpc');
+  }
+  if (o.rpc !== undefined) {
+    const rpc: unknown = o.rpc;
+    if (!hasMethods(rpc, ['getBlockNumber', 'getLogs'])) {
+      throw new InvalidOptionError('rpc', rpc, 'an object with getBlockNumber() and getLogs(filter)');
+    }
+    return o.rpc;
+  }
+  if (o.provider !== undefined) {
+    if (!hasMethods(o.provider, ['send'])) throw new InvalidOptionError('provider', o.provider, 'an ethers provider with send(method, params)');
+    return rpcFromProvider(o.provider);
+  }
+  const url = o.rpcUrl ?? preset?.rpcUrl;
+  if (url === undefined) {
+    throw new InvalidOptionError('rpcUrl', url, "a JSON-RPC URL, a provider, an rpc, or a network: 'mainnet' | 'testnet'");
+  }
+  if (!isHttpUrl(url)) throw new InvalidOptionError('rpcUrl', url, 'an http:// or https:// URL');
+  return rpcFromProvider(createJsonRpcProvider(url, o.rpcUrl === undefined ? preset?.chainId : undefined));
+}
+
+function numberOption(name: string, value: unknown, fallback: number, min: number, expected: string, integer: boolean): number {
+  if (value === undefined) return fallback;
+  const valid =
+    typeof value === 'number' && Number.isFinite(value) && value >= min && (!integer || Number.isSafeInteger(value));
+  if (!valid) throw new InvalidOptionError(name, value, expected);
+  return value;
+}
+
+function hasMethods(value: unknown, methods: readonly string[]): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
+  );
+}
+
+function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Validates a block number argument (`fromBlock`): a safe integer ≥ 0.
+ */
+export function validateBlockNumber(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidOptionError(name, value, 'a block number: a whole number ≥ 0');
+  }
+  return value;
+}

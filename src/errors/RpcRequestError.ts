@@ -1,0 +1,32 @@
+import { OgpuEventsError } from './OgpuEventsError.js';
+
+/**
+ * Emitted on a stream when a JSON-RPC request failed. `method` names the request;
+ * `cause` holds the transport's or the node's original error.
+ *
+ * @example
+ * ```ts
+ * import { RpcRequestError } from 'ogpu-events';
+ *
+ * nexus.taskStatusChanged$(task).subscribe({
+ *   error: (error) => {
+ *     if (error instanceof RpcRequestError) console.error(`${error.method} failed`, error.cause);
+ *   },
+ * });
+ * ```
+ */
+export class RpcRequestError extends OgpuEventsError {
+  override name = 'RpcRequestError';
+  /** The JSON-RPC method that failed, e.g. `eth_getLogs`. */
+  readonly method: string;
+
+  constructor(method: string, cause: unknown) {
+    super('RPC_REQUEST_FAILED', `JSON-RPC request ${method} failed: ${messageOf(cause)}`, { cause });
+    this.method = method;
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
+  return String(error);
+}

@@ -1,0 +1,48 @@
+import type { NexusRpc } from './NexusRpc.js';
+
+/**
+ * Anything with an ethers-style `send(method, params)`: a `JsonRpcProvider`,
+ * `BrowserProvider`, or a thin wrapper of your own.
+ *
+ * @example
+ * ```ts
+ * import { JsonRpcProvider } from 'ethers';
+ * import type { JsonRpcSender } from 'ogpu-events';
+ *
+ * const sender: JsonRpcSender = new JsonRpcProvider('http://127.0.0.1:8545');
+ * ```
+ */
+export interface JsonRpcSender {
+  send(method: string, params: unknown[]): Promise<unknown>;
+}
+
+const toQuantity = (n: number): string => `0x${n.toString(16)}`;
+
+/**
+ * Adapts an ethers provider to {@link NexusRpc}. Calls go through `send` with raw
+ * JSON-RPC, which skips ethers' per-log formatting (a keccak checksum of every address):
+ * the library validates and decodes the raw logs itself.
+ *
+ * @example
+ * ```ts
+ * import { JsonRpcProvider } from 'ethers';
+ * import { rpcFromProvider, logPoller$ } from 'ogpu-events';
+ *
+ * const rpc = rpcFromProvider(new JsonRpcProvider('http://127.0.0.1:8545'));
+ * logPoller$({ rpc, address: nexusAddress }).subscribe((batch) => console.log(batch.logs.length));
+ * ```
+ */
+export function rpcFromProvider(provider: JsonRpcSender): NexusRpc {
+  return {
+    getBlockNumber: () => provider.send('eth_blockNumber', []),
+    getLogs: (filter) =>
+      provider.send('eth_getLogs', [
+        {
+          address: filter.address,
+          topics: filter.topics,
+          fromBlock: toQuantity(filter.fromBlock),
+          toBlock: toQuantity(filter.toBlock),
+        },
+      ]),
+  };
+}

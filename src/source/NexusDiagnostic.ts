@@ -1,0 +1,43 @@
+import type { RpcLog } from '../codecs/RpcLog.js';
+import type { NexusEventName } from '../nexus/nexusEventTopics.js';
+
+/**
+ * A log the node returned that is not a well-formed log of the Nexus address (missing
+ * fields, bad hex, another address). It was skipped; the stream goes on.
+ */
+export interface InvalidLogDiagnostic {
+  readonly kind: 'invalid-log';
+  /** Why it was rejected, one line per problem. */
+  readonly reason: readonly string[];
+  /** The log as the node returned it. */
+  readonly log: unknown;
+}
+
+/**
+ * A Nexus log with a watched topic0 whose payload does not decode (truncated data, an
+ * enum value out of range, dirty padding, extra topics). It was skipped; the stream goes on.
+ */
+export interface UndecodableLogDiagnostic {
+  readonly kind: 'undecodable-log';
+  /** The event its topic0 names. */
+  readonly event: NexusEventName;
+  /** The stream that skipped it, e.g. `taskStatusChanged$(0xAbC…)`. */
+  readonly stream: string;
+  /** Why it did not decode, one line per problem. */
+  readonly reason: readonly string[];
+  /** The skipped log. */
+  readonly log: RpcLog;
+}
+
+/**
+ * Something a client noticed and handled without failing a stream, published on
+ * `nexus.diagnostics$` (and passed to `onDiagnostic` of {@link logPoller$}).
+ *
+ * @example
+ * ```ts
+ * nexus.diagnostics$.subscribe((d: NexusDiagnostic) => {
+ *   if (d.kind === 'undecodable-log') console.warn(`${d.stream} skipped a log:`, d.reason.join('; '));
+ * });
+ * ```
+ */
+export type NexusDiagnostic = InvalidLogDiagnostic | UndecodableLogDiagnostic;

@@ -1,0 +1,102 @@
+import type * as t from 'io-ts';
+import { AddressWord, type LayoutOf, Uint256Word, Uint8Word, type WordLayout, staticEventData } from '../codecs/abiWords.js';
+import { ENVIRONMENT_MASK_ALL, type EnvironmentMask } from '../enums/Environment.js';
+import { ResponseStatus } from '../enums/ResponseStatus.js';
+import { TaskStatus } from '../enums/TaskStatus.js';
+import { AttemptedEvent } from '../events/AttemptedEvent.js';
+import type { LogPosition, NexusEvent } from '../events/NexusEvent.js';
+import { RegisteredEvent } from '../events/RegisteredEvent.js';
+import { ResponseStatusChangedEvent } from '../events/ResponseStatusChangedEvent.js';
+import { ResponseSubmittedEvent } from '../events/ResponseSubmittedEvent.js';
+import { TaskPublishedEvent } from '../events/TaskPublishedEvent.js';
+import { TaskStatusChangedEvent } from '../events/TaskStatusChangedEvent.js';
+import { NEXUS_EVENT_TOPICS, type NexusEventName } from '../nexus/nexusEventTopics.js';
+
+/**
+ * Everything the generic stream needs to know about one event: which logs are its own
+ * (topic0), which data word holds the scope address, how to decode the data, and how
+ * to build the event object.
+ */
+export interface NexusEventDescriptor<E extends NexusEvent> {
+  readonly name: NexusEventName;
+  /** The stream method, for messages: `taskStatusChanged$`. */
+  readonly method: string;
+  readonly topic0: string;
+  /** Name of the field the stream is scoped by, and the index of its data word. */
+  readonly scope: { readonly field: string; readonly word: number };
+  readonly data: t.Decoder<unknown, unknown>;
+  readonly create: (payload: unknown, position: LogPosition) => E;
+}
+
+const isTaskStatus = (n: number): n is TaskStatus => n >= TaskStatus.NEW && n <= TaskStatus.FINALIZED;
+const isResponseStatus = (n: number): n is ResponseStatus => n === ResponseStatus.SUBMITTED || n === ResponseStatus.CONFIRMED;
+const isEnvironmentMask = (n: number): n is EnvironmentMask => (n & ~ENVIRONMENT_MASK_ALL) === 0;
+
+const TaskStatusWord = Uint8Word('TaskStatus', isTaskStatus, '0 to 5');
+const ResponseStatusWord = Uint8Word('ResponseStatus', isResponseStatus, '0 or 1');
+const EnvironmentWord = Uint8Word('Environment', isEnvironmentMask, 'bit flags CPU=1 | NVIDIA=2 | AMD=4');
+
+function describe<L extends WordLayout, E extends NexusEvent>(
+  name: NexusEventName,
+  method: string,
+  layout: L,
+  scopeField: L[number][0],
+  create: (fields: LayoutOf<L> & LogPosition) => E,
+): NexusEventDescriptor<E> {
+  return Object.freeze({
+    name,
+    method,
+    topic0: NEXUS_EVENT_TOPICS[name],
+    scope: { field: scopeField, word: layout.findIndex(([field]) => field === scopeField) },
+    data: staticEventData(name, layout),
+    create: (payload: unknown, position: LogPosition) => create({ ...(payload as LayoutOf<L>), ...position }),
+  });
+}
+
+export const taskPublished = describe(
+  'TaskPublished',
+  'taskPublished$',
+  [['task', AddressWord], ['source', AddressWord]] as const,
+  'source',
+  (fields) => new TaskPublishedEvent(fields),
+);
+
+export const attempted = describe(
+  'Attempted',
+  'attempted$',
+  [['task', AddressWord], ['provider', AddressWord], ['suggestedPayment', Uint256Word]] as const,
+  'task',
+  (fields) => new AttemptedEvent(fields),
+);
+
+export const responseSubmitted = describe(
+  'ResponseSubmitted',
+  'responseSubmitted$',
+  [['response', AddressWord], ['task', AddressWord]] as const,
+  'task',
+  (fields) => new ResponseSubmittedEvent(fields),
+);
+
+export const responseStatusChanged = describe(
+  'ResponseStatusChanged',
+  'responseStatusChanged$',
+  [['response', AddressWord], ['status', ResponseStatusWord]] as const,
+  'response',
+  (fields) => new ResponseStatusChangedEvent(fields),
+);
+
+export const taskStatusChanged = describe(
+  'TaskStatusChanged',
+  'taskStatusChanged$',
+  [['task', AddressWord], ['status', TaskStatusWord]] as const,
+  'task',
+  (fields) => new TaskStatusChangedEvent(fields),
+);
+
+export const registered = describe(
+  'Registered',
+  'registered$',
+  [['provider', AddressWord], ['registrantId', Uint256Word], ['source', AddressWord], ['preferredEnvironment', EnvironmentWord]] as const,
+  'source',
+  (fields) => new RegisteredEvent(fields),
+);

@@ -1,0 +1,74 @@
+import { type Observable, concatMap, filter, map } from 'rxjs';
+import type { RpcLog } from '../codecs/RpcLog.js';
+import type { NexusEvent } from '../events/NexusEvent.js';
+import { normalizeAddress } from '../internal/address.js';
+import type { NexusRpc } from '../rpc/NexusRpc.js';
+import type { LogBatch } from '../source/LogBatch.js';
+import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
+import { readLogRange } from '../source/readLogRange.js';
+import { requestBlockNumber } from '../source/rpcRequests.js';
+import { type StreamOptions, validateStreamOptions } from './StreamOptions.js';
+import { contiguousBatches } from './contiguousBatches.js';
+import { decodeNexusLog, isInScope } from './decodeNexusLog.js';
+import { distinctLogs } from './distinctLogs.js';
+import type { NexusEventDescriptor } from './nexusEventDescriptors.js';
+
+/** How many blocks below the newest one a stream remembers delivered logs. */
+export const DEDUPE_WINDOW_BLOCKS = 256;
+
+/** A live batch with its logs grouped by topic0, computed once for all streams. */
+export interface IndexedLogBatch extends LogBatch {
+  readonly byTopic: ReadonlyMap<string, readonly RpcLog[]>;
+}
+
+/** What every stream of one client shares. */
+export interface StreamContext {
+  readonly rpc: NexusRpc;
+  /** Nexus address, lower case. */
+  readonly address: string;
+  readonly confirmations: number;
+  readonly maxBlockRange: number;
+  /** The client's one shared poller. */
+  readonly live$: Observable<IndexedLogBatch>;
+  readonly report: (diagnostic: NexusDiagnostic) => void;
+}
+
+const NO_LOGS: readonly RpcLog[] = Object.freeze([]);
+
+/**
+ * The one stream factory behind all six streams: validates the scope and options at the
+ * call (throwing typed errors), then, per subscription, follows the chain from the
+ * requested start, keeps the logs of the descriptor's topic whose scope word matches,
+ * drops repeats, and decodes the rest. Logs that do not decode are reported and skipped.
+ */
+export function nexusEventStream<E extends NexusEvent>(
+  descriptor: NexusEventDescriptor<E>,
+  context: StreamContext,
+  scopeAddress: unknown,
+  options?: StreamOptions,
+): Observable<E> {
+  const scope = normalizeAddress(scopeAddress, `${descriptor.method} ${descriptor.scope.field} address`);
+  const { fromBlock } = validateStreamOptions(options, descriptor.method);
+  const name = `${descriptor.method}(${scope.checksummed})`;
+  const reader = { ...context, topics: [descriptor.topic0] };
+
+  return contiguousBatches({
+    head$: requestBlockNumber(context.rpc),
+    fromBlock,
+    confirmations: context.confirmations,
+    live$: context.live$.pipe(
+      map((batch) => ({ fromBlock: batch.fromBlock, toBlock: batch.toBlock, logs: batch.byTopic.get(descriptor.topic0) ?? NO_LOGS })),
+    ),
+    read: (from, to) => readLogRange(reader, from, to),
+  }).pipe(
+    concatMap((batch) => batch.logs.filter((log) => isInScope(log, descriptor.scope.word, scope.hex40))),
+    distinctLogs(DEDUPE_WINDOW_BLOCKS),
+    map((log) => {
+      const decoded = decodeNexusLog(descriptor, log);
+      if (decoded.ok) return decoded.event;
+      context.report({ kind: 'undecodable-log', event: descriptor.name, stream: name, reason: decoded.reason, log });
+      return undefined;
+    }),
+    filter((event): event is E => event !== undefined),
+  );
+}
