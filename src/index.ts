@@ -24,7 +24,10 @@ export { NexusEvent, type LogPosition } from './events/NexusEvent.js';
 export { TaskPublishedEvent, type TaskPublishedEventFields } from './events/TaskPublishedEvent.js';
 export { AttemptedEvent, type AttemptedEventFields } from './events/AttemptedEvent.js';
 export { ResponseSubmittedEvent, type ResponseSubmittedEventFields } from './events/ResponseSubmittedEvent.js';
-export { ResponseStatusChangedEvent, type ResponseStatusChangedEventFields } from './events/ResponseStatusChangedEvent.js';
+export {
+  ResponseStatusChangedEvent,
+  type ResponseStatusChangedEventFields,
+} from './events/ResponseStatusChangedEvent.js';
 export { TaskStatusChangedEvent, type TaskStatusChangedEventFields } from './events/TaskStatusChangedEvent.js';
 export { RegisteredEvent, type RegisteredEventFields } from './events/RegisteredEvent.js';
 

@@ -53,8 +53,13 @@ export class JsonRpcProxy {
     const body = Buffer.concat(chunks).toString('utf8');
     try {
       const payload = JSON.parse(body) as { method: string; params: unknown } | { method: string; params: unknown }[];
-      for (const call of Array.isArray(payload) ? payload : [payload]) this.calls.push({ method: call.method, params: call.params });
-      const upstream = await fetch(this.target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      for (const call of Array.isArray(payload) ? payload : [payload])
+        this.calls.push({ method: call.method, params: call.params });
+      const upstream = await fetch(this.target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       response.writeHead(upstream.status, { 'content-type': 'application/json' });
       response.end(await upstream.text());
     } catch (error) {

@@ -23,7 +23,9 @@ export function toAsyncIterable<T>(source: Observable<T>): AsyncIterable<T> {
   };
 }
 
-type Settled = { readonly done: false; readonly value: unknown } | { readonly done: true; readonly error?: unknown; readonly failed: boolean };
+type Settled =
+  | { readonly done: false; readonly value: unknown }
+  | { readonly done: true; readonly error?: unknown; readonly failed: boolean };
 
 function iterate<T>(source: Observable<T>): AsyncIterator<T> {
   const queue: Settled[] = [];

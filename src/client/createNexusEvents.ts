@@ -38,7 +38,10 @@ export interface NexusEvents {
   /** Responses submitted for `taskAddress`. */
   readonly responseSubmitted$: (taskAddress: string, options?: StreamOptions) => Observable<ResponseSubmittedEvent>;
   /** Status changes of the response at `responseAddress`. */
-  readonly responseStatusChanged$: (responseAddress: string, options?: StreamOptions) => Observable<ResponseStatusChangedEvent>;
+  readonly responseStatusChanged$: (
+    responseAddress: string,
+    options?: StreamOptions,
+  ) => Observable<ResponseStatusChangedEvent>;
   /** Status changes of `taskAddress`. */
   readonly taskStatusChanged$: (taskAddress: string, options?: StreamOptions) => Observable<TaskStatusChangedEvent>;
   /** Providers registered to `sourceAddress`. */
@@ -94,12 +97,15 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
   };
 
   return Object.freeze({
-    taskPublished$: (source: string, o?: StreamOptions) => nexusEventStream(descriptors.taskPublished, context, source, o),
+    taskPublished$: (source: string, o?: StreamOptions) =>
+      nexusEventStream(descriptors.taskPublished, context, source, o),
     attempted$: (task: string, o?: StreamOptions) => nexusEventStream(descriptors.attempted, context, task, o),
-    responseSubmitted$: (task: string, o?: StreamOptions) => nexusEventStream(descriptors.responseSubmitted, context, task, o),
+    responseSubmitted$: (task: string, o?: StreamOptions) =>
+      nexusEventStream(descriptors.responseSubmitted, context, task, o),
     responseStatusChanged$: (response: string, o?: StreamOptions) =>
       nexusEventStream(descriptors.responseStatusChanged, context, response, o),
-    taskStatusChanged$: (task: string, o?: StreamOptions) => nexusEventStream(descriptors.taskStatusChanged, context, task, o),
+    taskStatusChanged$: (task: string, o?: StreamOptions) =>
+      nexusEventStream(descriptors.taskStatusChanged, context, task, o),
     registered$: (source: string, o?: StreamOptions) => nexusEventStream(descriptors.registered, context, source, o),
     diagnostics$: diagnostics.asObservable(),
   });

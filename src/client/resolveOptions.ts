@@ -41,20 +41,43 @@ export function resolveOptions(options: unknown, extraKeys: readonly string[] = 
   }
   const allowed = [...CLIENT_OPTION_KEYS, ...extraKeys];
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new InvalidOptionError(key, (options as Record<string, unknown>)[key], `one of the options ${allowed.join(', ')}`);
+    if (!allowed.includes(key))
+      throw new InvalidOptionError(
+        key,
+        (options as Record<string, unknown>)[key],
+        `one of the options ${allowed.join(', ')}`,
+      );
   }
   const o = options as NexusEventsOptions;
   const preset = resolveNetwork(o.network);
   const address = o.address ?? preset?.nexusAddress;
   if (address === undefined) {
-    throw new InvalidOptionError('address', address, "the Nexus contract address (or a network: 'mainnet' | 'testnet')");
+    throw new InvalidOptionError(
+      'address',
+      address,
+      "the Nexus contract address (or a network: 'mainnet' | 'testnet')",
+    );
   }
   return {
     rpc: resolveRpc(o, preset),
     address: normalizeAddress(address, 'address'),
-    pollInterval: numberOption('pollInterval', o.pollInterval, DEFAULT_POLL_INTERVAL, 1, 'a finite number of milliseconds ≥ 1', false),
+    pollInterval: numberOption(
+      'pollInterval',
+      o.pollInterval,
+      DEFAULT_POLL_INTERVAL,
+      1,
+      'a finite number of milliseconds ≥ 1',
+      false,
+    ),
     confirmations: numberOption('confirmations', o.confirmations, DEFAULT_CONFIRMATIONS, 0, 'a whole number ≥ 0', true),
-    maxBlockRange: numberOption('maxBlockRange', o.maxBlockRange, DEFAULT_MAX_BLOCK_RANGE, 1, 'a whole number ≥ 1', true),
+    maxBlockRange: numberOption(
+      'maxBlockRange',
+      o.maxBlockRange,
+      DEFAULT_MAX_BLOCK_RANGE,
+      1,
+      'a whole number ≥ 1',
+      true,
+    ),
   };
 }
 
@@ -67,7 +90,11 @@ function resolveNetwork(network: unknown): NetworkPreset | undefined {
 function resolveRpc(o: NexusEventsOptions, preset: NetworkPreset | undefined): NexusRpc {
   const given = (['rpcUrl', 'provider', 'rpc'] as const).filter((key) => o[key] !== undefined);
   if (given.length > 1) {
-    throw new InvalidOptionError(given.join(' and '), given.map((key) => o[key]), 'only one of rpcUrl, provider and rpc');
+    throw new InvalidOptionError(
+      given.join(' and '),
+      given.map((key) => o[key]),
+      'only one of rpcUrl, provider and rpc',
+    );
   }
   if (o.rpc !== undefined) {
     const rpc: unknown = o.rpc;
@@ -77,18 +104,30 @@ function resolveRpc(o: NexusEventsOptions, preset: NetworkPreset | undefined): N
     return o.rpc;
   }
   if (o.provider !== undefined) {
-    if (!hasMethods(o.provider, ['send'])) throw new InvalidOptionError('provider', o.provider, 'an ethers provider with send(method, params)');
+    if (!hasMethods(o.provider, ['send']))
+      throw new InvalidOptionError('provider', o.provider, 'an ethers provider with send(method, params)');
     return rpcFromProvider(o.provider);
   }
   const url = o.rpcUrl ?? preset?.rpcUrl;
   if (url === undefined) {
-    throw new InvalidOptionError('rpcUrl', url, "a JSON-RPC URL, a provider, an rpc, or a network: 'mainnet' | 'testnet'");
+    throw new InvalidOptionError(
+      'rpcUrl',
+      url,
+      "a JSON-RPC URL, a provider, an rpc, or a network: 'mainnet' | 'testnet'",
+    );
   }
   if (!isHttpUrl(url)) throw new InvalidOptionError('rpcUrl', url, 'an http:// or https:// URL');
   return rpcFromProvider(createJsonRpcProvider(url, o.rpcUrl === undefined ? preset?.chainId : undefined));
 }
 
-function numberOption(name: string, value: unknown, fallback: number, min: number, expected: string, integer: boolean): number {
+function numberOption(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  expected: string,
+  integer: boolean,
+): number {
   if (value === undefined) return fallback;
   const valid =
     typeof value === 'number' && Number.isFinite(value) && value >= min && (!integer || Number.isSafeInteger(value));

@@ -26,7 +26,10 @@ export const AddressWord = new t.Type<string, string, unknown>(
 export const Uint256Word = new t.Type<bigint, string, unknown>(
   'uint256',
   (u): u is bigint => typeof u === 'bigint',
-  (u, c) => (typeof u === 'string' && WORD.test(u) ? t.success(BigInt(`0x${u}`)) : t.failure(u, c, 'uint256 word must be 32 bytes of hex')),
+  (u, c) =>
+    typeof u === 'string' && WORD.test(u)
+      ? t.success(BigInt(`0x${u}`))
+      : t.failure(u, c, 'uint256 word must be 32 bytes of hex'),
   (n) => n.toString(16).padStart(64, '0'),
 );
 
@@ -42,9 +45,12 @@ export function Uint8Word<A extends number>(
     name,
     (u): u is A => typeof u === 'number' && isValid(u),
     (u, c) => {
-      if (typeof u !== 'string' || !UINT8_WORD.test(u)) return t.failure(u, c, `${name} word must be a uint8 with 31 zero bytes of padding`);
+      if (typeof u !== 'string' || !UINT8_WORD.test(u))
+        return t.failure(u, c, `${name} word must be a uint8 with 31 zero bytes of padding`);
       const value = Number.parseInt(u.slice(62), 16);
-      return isValid(value) ? t.success(value) : t.failure(u, c, `${name} ${value} is out of range (expected ${expected})`);
+      return isValid(value)
+        ? t.success(value)
+        : t.failure(u, c, `${name} ${value} is out of range (expected ${expected})`);
     },
     (n) => n.toString(16).padStart(64, '0'),
   );
@@ -80,6 +86,7 @@ export function staticEventData<L extends WordLayout>(name: string, layout: L): 
       });
       return fields.validate(words, c) as t.Validation<LayoutOf<L>>;
     },
-    (a) => `0x${layout.map(([field, codec]) => codec.encode((a as Record<string, unknown>)[field]) as string).join('')}`,
+    (a) =>
+      `0x${layout.map(([field, codec]) => codec.encode((a as Record<string, unknown>)[field]) as string).join('')}`,
   );
 }

@@ -11,7 +11,8 @@ export function HexString(name: string, bytes?: number): t.Type<string, string, 
   const length = bytes === undefined ? undefined : 2 + bytes * 2;
   return new t.Type<string, string, unknown>(
     name,
-    (u): u is string => typeof u === 'string' && HEX.test(u) && (length === undefined ? u.length % 2 === 0 : u.length === length),
+    (u): u is string =>
+      typeof u === 'string' && HEX.test(u) && (length === undefined ? u.length % 2 === 0 : u.length === length),
     (u, c) => {
       if (typeof u !== 'string' || !HEX.test(u)) return t.failure(u, c, `${name} must be a 0x-prefixed hex string`);
       if (length === undefined ? u.length % 2 !== 0 : u.length !== length) {
@@ -50,7 +51,9 @@ export const Quantity = new t.Type<number, string, unknown>(
     } else {
       return t.failure(u, c, 'Quantity must be a hex string, number or bigint');
     }
-    return Number.isSafeInteger(value) && value >= 0 ? t.success(value) : t.failure(u, c, 'Quantity is not a safe non-negative integer');
+    return Number.isSafeInteger(value) && value >= 0
+      ? t.success(value)
+      : t.failure(u, c, 'Quantity is not a safe non-negative integer');
   },
   (n) => `0x${n.toString(16)}`,
 );

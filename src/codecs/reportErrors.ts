@@ -12,7 +12,8 @@ export function reportErrors(errors: t.Errors): string[] {
       .filter((key) => key !== '')
       .join('.');
     const last = error.context[error.context.length - 1];
-    const message = error.message ?? `invalid value ${describeValue(error.value)}, expected ${last?.type.name ?? 'a valid value'}`;
+    const message =
+      error.message ?? `invalid value ${describeValue(error.value)}, expected ${last?.type.name ?? 'a valid value'}`;
     return path === '' ? message : `${path}: ${message}`;
   });
 }

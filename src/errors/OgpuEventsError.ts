@@ -16,11 +16,7 @@
  * }
  * ```
  */
-export type OgpuEventsErrorCode =
-  | 'INVALID_ADDRESS'
-  | 'INVALID_OPTION'
-  | 'RPC_REQUEST_FAILED'
-  | 'INVALID_RPC_RESPONSE';
+export type OgpuEventsErrorCode = 'INVALID_ADDRESS' | 'INVALID_OPTION' | 'RPC_REQUEST_FAILED' | 'INVALID_RPC_RESPONSE';
 
 /** Extra context an {@link OgpuEventsError} may carry. */
 export interface OgpuEventsErrorOptions {

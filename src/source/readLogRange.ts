@@ -26,13 +26,24 @@ export interface LogRangeReader {
 export function readLogRange(reader: LogRangeReader, fromBlock: number, toBlock: number): Observable<LogBatch> {
   const readChunk = (start: number): Observable<LogBatch> => {
     const end = Math.min(toBlock, start + reader.maxBlockRange - 1);
-    return requestLogs(reader.rpc, { address: reader.address, topics: [reader.topics], fromBlock: start, toBlock: end }).pipe(
-      map((result) => ({ fromBlock: start, toBlock: end, logs: validateRpcLogs(result, reader.address, reader.report) })),
+    return requestLogs(reader.rpc, {
+      address: reader.address,
+      topics: [reader.topics],
+      fromBlock: start,
+      toBlock: end,
+    }).pipe(
+      map((result) => ({
+        fromBlock: start,
+        toBlock: end,
+        logs: validateRpcLogs(result, reader.address, reader.report),
+      })),
     );
   };
   return defer(() =>
     fromBlock > toBlock
       ? EMPTY
-      : readChunk(fromBlock).pipe(expand((batch) => (batch.toBlock < toBlock ? readChunk(batch.toBlock + 1) : EMPTY), 1)),
+      : readChunk(fromBlock).pipe(
+          expand((batch) => (batch.toBlock < toBlock ? readChunk(batch.toBlock + 1) : EMPTY), 1),
+        ),
   );
 }

@@ -27,7 +27,12 @@ export function validateStreamOptions(options: unknown, method: string): { fromB
     throw new InvalidOptionError(`${method} options`, options, 'an object like { fromBlock?: number }');
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'fromBlock') throw new InvalidOptionError(`${method} ${key}`, (options as Record<string, unknown>)[key], 'no such option (only fromBlock)');
+    if (key !== 'fromBlock')
+      throw new InvalidOptionError(
+        `${method} ${key}`,
+        (options as Record<string, unknown>)[key],
+        'no such option (only fromBlock)',
+      );
   }
   return { fromBlock: validateBlockNumber(`${method} fromBlock`, (options as StreamOptions).fromBlock) };
 }

@@ -50,7 +50,10 @@ export function contiguousBatches(params: ContiguousBatchesParams): Observable<L
       concatMap((batch) => {
         if (batch.toBlock < next) return EMPTY;
         const gap$ = batch.fromBlock > next ? params.read(next, batch.fromBlock - 1) : EMPTY;
-        return concat(gap$, defer(() => of(trimBatch(batch, next)))).pipe(advance);
+        return concat(
+          gap$,
+          defer(() => of(trimBatch(batch, next))),
+        ).pipe(advance);
       }),
     );
 

@@ -1,5 +1,12 @@
 import type * as t from 'io-ts';
-import { AddressWord, type LayoutOf, Uint256Word, Uint8Word, type WordLayout, staticEventData } from '../codecs/abiWords.js';
+import {
+  AddressWord,
+  type LayoutOf,
+  Uint256Word,
+  Uint8Word,
+  type WordLayout,
+  staticEventData,
+} from '../codecs/abiWords.js';
 import { ENVIRONMENT_MASK_ALL, type EnvironmentMask } from '../enums/Environment.js';
 import { ResponseStatus } from '../enums/ResponseStatus.js';
 import { TaskStatus } from '../enums/TaskStatus.js';
@@ -29,7 +36,8 @@ export interface NexusEventDescriptor<E extends NexusEvent> {
 }
 
 const isTaskStatus = (n: number): n is TaskStatus => n >= TaskStatus.NEW && n <= TaskStatus.FINALIZED;
-const isResponseStatus = (n: number): n is ResponseStatus => n === ResponseStatus.SUBMITTED || n === ResponseStatus.CONFIRMED;
+const isResponseStatus = (n: number): n is ResponseStatus =>
+  n === ResponseStatus.SUBMITTED || n === ResponseStatus.CONFIRMED;
 const isEnvironmentMask = (n: number): n is EnvironmentMask => (n & ~ENVIRONMENT_MASK_ALL) === 0;
 
 const TaskStatusWord = Uint8Word('TaskStatus', isTaskStatus, '0 to 5');
@@ -56,7 +64,10 @@ function describe<L extends WordLayout, E extends NexusEvent>(
 export const taskPublished = describe(
   'TaskPublished',
   'taskPublished$',
-  [['task', AddressWord], ['source', AddressWord]] as const,
+  [
+    ['task', AddressWord],
+    ['source', AddressWord],
+  ] as const,
   'source',
   (fields) => new TaskPublishedEvent(fields),
 );
@@ -64,7 +75,11 @@ export const taskPublished = describe(
 export const attempted = describe(
   'Attempted',
   'attempted$',
-  [['task', AddressWord], ['provider', AddressWord], ['suggestedPayment', Uint256Word]] as const,
+  [
+    ['task', AddressWord],
+    ['provider', AddressWord],
+    ['suggestedPayment', Uint256Word],
+  ] as const,
   'task',
   (fields) => new AttemptedEvent(fields),
 );
@@ -72,7 +87,10 @@ export const attempted = describe(
 export const responseSubmitted = describe(
   'ResponseSubmitted',
   'responseSubmitted$',
-  [['response', AddressWord], ['task', AddressWord]] as const,
+  [
+    ['response', AddressWord],
+    ['task', AddressWord],
+  ] as const,
   'task',
   (fields) => new ResponseSubmittedEvent(fields),
 );
@@ -80,7 +98,10 @@ export const responseSubmitted = describe(
 export const responseStatusChanged = describe(
   'ResponseStatusChanged',
   'responseStatusChanged$',
-  [['response', AddressWord], ['status', ResponseStatusWord]] as const,
+  [
+    ['response', AddressWord],
+    ['status', ResponseStatusWord],
+  ] as const,
   'response',
   (fields) => new ResponseStatusChangedEvent(fields),
 );
@@ -88,7 +109,10 @@ export const responseStatusChanged = describe(
 export const taskStatusChanged = describe(
   'TaskStatusChanged',
   'taskStatusChanged$',
-  [['task', AddressWord], ['status', TaskStatusWord]] as const,
+  [
+    ['task', AddressWord],
+    ['status', TaskStatusWord],
+  ] as const,
   'task',
   (fields) => new TaskStatusChangedEvent(fields),
 );
@@ -96,7 +120,12 @@ export const taskStatusChanged = describe(
 export const registered = describe(
   'Registered',
   'registered$',
-  [['provider', AddressWord], ['registrantId', Uint256Word], ['source', AddressWord], ['preferredEnvironment', EnvironmentWord]] as const,
+  [
+    ['provider', AddressWord],
+    ['registrantId', Uint256Word],
+    ['source', AddressWord],
+    ['preferredEnvironment', EnvironmentWord],
+  ] as const,
   'source',
   (fields) => new RegisteredEvent(fields),
 );

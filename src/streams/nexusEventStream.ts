@@ -57,7 +57,11 @@ export function nexusEventStream<E extends NexusEvent>(
     fromBlock,
     confirmations: context.confirmations,
     live$: context.live$.pipe(
-      map((batch) => ({ fromBlock: batch.fromBlock, toBlock: batch.toBlock, logs: batch.byTopic.get(descriptor.topic0) ?? NO_LOGS })),
+      map((batch) => ({
+        fromBlock: batch.fromBlock,
+        toBlock: batch.toBlock,
+        logs: batch.byTopic.get(descriptor.topic0) ?? NO_LOGS,
+      })),
     ),
     read: (from, to) => readLogRange(reader, from, to),
   }).pipe(
