@@ -1,5 +1,4 @@
 import { type Observable, Subject, map, share } from 'rxjs';
-import type { RpcLog } from '../codecs/RpcLog.js';
 import type { AttemptedEvent } from '../events/AttemptedEvent.js';
 import type { RegisteredEvent } from '../events/RegisteredEvent.js';
 import type { ResponseStatusChangedEvent } from '../events/ResponseStatusChangedEvent.js';
@@ -8,12 +7,12 @@ import type { TaskPublishedEvent } from '../events/TaskPublishedEvent.js';
 import type { TaskStatusChangedEvent } from '../events/TaskStatusChangedEvent.js';
 import { NEXUS_TOPIC0S } from '../nexus/nexusEventTopics.js';
 import { shareBlockNumberRequests } from '../rpc/shareBlockNumberRequests.js';
-import type { LogBatch } from '../source/LogBatch.js';
 import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
 import { pollLogs } from '../source/pollLogs.js';
 import type { StreamOptions } from '../streams/StreamOptions.js';
 import * as descriptors from '../streams/nexusEventDescriptors.js';
-import { type IndexedLogBatch, type StreamContext, nexusEventStream } from '../streams/nexusEventStream.js';
+import { type StreamContext, nexusEventStream } from '../streams/nexusEventStream.js';
+import { routeLogBatch } from '../streams/routeLogBatch.js';
 import type { NexusEventsOptions } from './NexusEventsOptions.js';
 import { resolveOptions } from './resolveOptions.js';
 
@@ -85,7 +84,10 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     pollInterval: resolved.pollInterval,
     confirmations: resolved.confirmations,
     report,
-  }).pipe(map(indexByTopic), share());
+  }).pipe(
+    map((batch) => routeLogBatch(batch, report)),
+    share(),
+  );
 
   const context: StreamContext = {
     rpc,
@@ -109,16 +111,4 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     registered$: (source: string, o?: StreamOptions) => nexusEventStream(descriptors.registered, context, source, o),
     diagnostics$: diagnostics.asObservable(),
   });
-}
-
-function indexByTopic(batch: LogBatch): IndexedLogBatch {
-  const byTopic = new Map<string, RpcLog[]>();
-  for (const log of batch.logs) {
-    const topic0 = log.topics[0];
-    if (topic0 === undefined) continue;
-    const group = byTopic.get(topic0);
-    if (group === undefined) byTopic.set(topic0, [log]);
-    else group.push(log);
-  }
-  return { ...batch, byTopic };
 }

@@ -21,8 +21,12 @@ export interface UndecodableLogDiagnostic {
   readonly kind: 'undecodable-log';
   /** The event its topic0 names. */
   readonly event: NexusEventName;
-  /** The stream that skipped it, e.g. `taskStatusChanged$(0xAbC…)`. */
-  readonly stream: string;
+  /**
+   * The stream that skipped it, e.g. `taskStatusChanged$(0xAbC…)`. Absent when the client
+   * dropped a log of the wrong shape (topic count, data length) before routing it to
+   * streams: such a log is reported once, whatever the number of streams.
+   */
+  readonly stream?: string;
   /** Why it did not decode, one line per problem. */
   readonly reason: readonly string[];
   /** The skipped log. */
@@ -36,7 +40,7 @@ export interface UndecodableLogDiagnostic {
  * @example
  * ```ts
  * nexus.diagnostics$.subscribe((d: NexusDiagnostic) => {
- *   if (d.kind === 'undecodable-log') console.warn(`${d.stream} skipped a log:`, d.reason.join('; '));
+ *   if (d.kind === 'undecodable-log') console.warn(`${d.stream ?? d.event} skipped a log:`, d.reason.join('; '));
  * });
  * ```
  */

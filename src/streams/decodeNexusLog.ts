@@ -15,12 +15,8 @@ export function decodeNexusLog<E extends NexusEvent>(
   descriptor: NexusEventDescriptor<E>,
   log: RpcLog,
 ): DecodeResult<E> {
-  if (log.topics.length !== 1) {
-    return {
-      ok: false,
-      reason: [`${descriptor.name} has no indexed parameter, but the log has ${log.topics.length} topics`],
-    };
-  }
+  const problem = shapeProblem(descriptor, log);
+  if (problem !== undefined) return { ok: false, reason: [problem] };
   const payload = descriptor.data.decode(log.data);
   if (payload._tag === 'Left') return { ok: false, reason: reportErrors(payload.left) };
   return {
@@ -32,6 +28,22 @@ export function decodeNexusLog<E extends NexusEvent>(
       logIndex: log.logIndex,
     }),
   };
+}
+
+/**
+ * Why a log of the descriptor's topic cannot be its event, judged by shape alone (no
+ * decoding): Nexus events index nothing, so a log has exactly one topic, and every
+ * parameter is static, so the data is exactly one 32-byte word per parameter.
+ */
+export function shapeProblem(descriptor: NexusEventDescriptor<NexusEvent>, log: RpcLog): string | undefined {
+  if (log.topics.length !== 1) {
+    return `${descriptor.name} has no indexed parameter, but the log has ${log.topics.length} topics`;
+  }
+  const bytes = (log.data.length - 2) / 2;
+  if (bytes !== 32 * descriptor.words) {
+    return `${descriptor.name} data must be ${descriptor.words} words (${32 * descriptor.words} bytes), got ${bytes} bytes`;
+  }
+  return undefined;
 }
 
 /** Whether the log's scope word holds `hex40`: compared on the raw data, before decoding. */

@@ -31,6 +31,8 @@ export interface NexusEventDescriptor<E extends NexusEvent> {
   readonly topic0: string;
   /** Name of the field the stream is scoped by, and the index of its data word. */
   readonly scope: { readonly field: string; readonly word: number };
+  /** Number of 32-byte data words (one per parameter). */
+  readonly words: number;
   readonly data: t.Decoder<unknown, unknown>;
   readonly create: (payload: unknown, position: LogPosition) => E;
 }
@@ -56,6 +58,7 @@ function describe<L extends WordLayout, E extends NexusEvent>(
     method,
     topic0: NEXUS_EVENT_TOPICS[name],
     scope: { field: scopeField, word: layout.findIndex(([field]) => field === scopeField) },
+    words: layout.length,
     data: staticEventData(name, layout),
     create: (payload: unknown, position: LogPosition) => create({ ...(payload as LayoutOf<L>), ...position }),
   });
@@ -128,4 +131,11 @@ export const registered = describe(
   ] as const,
   'source',
   (fields) => new RegisteredEvent(fields),
+);
+
+/** The six descriptors by topic0. */
+export const DESCRIPTORS_BY_TOPIC: ReadonlyMap<string, NexusEventDescriptor<NexusEvent>> = new Map(
+  [taskPublished, attempted, responseSubmitted, responseStatusChanged, taskStatusChanged, registered].map(
+    (descriptor): [string, NexusEventDescriptor<NexusEvent>] => [descriptor.topic0, descriptor],
+  ),
 );

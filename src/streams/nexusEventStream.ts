@@ -4,22 +4,18 @@ import type { NexusEvent } from '../events/NexusEvent.js';
 import { normalizeAddress } from '../internal/address.js';
 import type { NexusRpc } from '../rpc/NexusRpc.js';
 import type { LogBatch } from '../source/LogBatch.js';
+import type { IndexedLogBatch } from './routeLogBatch.js';
 import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
 import { readLogRange } from '../source/readLogRange.js';
 import { requestBlockNumber } from '../source/rpcRequests.js';
 import { type StreamOptions, validateStreamOptions } from './StreamOptions.js';
 import { contiguousBatches } from './contiguousBatches.js';
-import { decodeNexusLog, isInScope } from './decodeNexusLog.js';
+import { decodeNexusLog, isInScope, shapeProblem } from './decodeNexusLog.js';
 import { distinctLogs } from './distinctLogs.js';
 import type { NexusEventDescriptor } from './nexusEventDescriptors.js';
 
 /** How many blocks below the newest one a stream remembers delivered logs. */
 export const DEDUPE_WINDOW_BLOCKS = 256;
-
-/** A live batch with its logs grouped by topic0, computed once for all streams. */
-export interface IndexedLogBatch extends LogBatch {
-  readonly byTopic: ReadonlyMap<string, readonly RpcLog[]>;
-}
 
 /** What every stream of one client shares. */
 export interface StreamContext {
@@ -51,6 +47,15 @@ export function nexusEventStream<E extends NexusEvent>(
   const { fromBlock } = validateStreamOptions(options, descriptor.method);
   const name = `${descriptor.method}(${scope.checksummed})`;
   const reader = { ...context, topics: [descriptor.topic0] };
+  const dropMisshapen = (batch: LogBatch): LogBatch => {
+    const logs = batch.logs.filter((log) => {
+      const problem = shapeProblem(descriptor, log);
+      if (problem === undefined) return true;
+      context.report({ kind: 'undecodable-log', event: descriptor.name, stream: name, reason: [problem], log });
+      return false;
+    });
+    return logs.length === batch.logs.length ? batch : { ...batch, logs };
+  };
 
   return contiguousBatches({
     head$: requestBlockNumber(context.rpc),
@@ -63,7 +68,8 @@ export function nexusEventStream<E extends NexusEvent>(
         logs: batch.byTopic.get(descriptor.topic0) ?? NO_LOGS,
       })),
     ),
-    read: (from, to) => readLogRange(reader, from, to),
+    // The live batches were shape-checked once for the client; these reads are this stream's own.
+    read: (from, to) => readLogRange(reader, from, to).pipe(map(dropMisshapen)),
   }).pipe(
     concatMap((batch) => batch.logs.filter((log) => isInScope(log, descriptor.scope.word, scope.hex40))),
     distinctLogs(DEDUPE_WINDOW_BLOCKS),
