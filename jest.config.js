@@ -10,6 +10,7 @@ module.exports = {
     '^ogpu-events$': '<rootDir>/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
+  reporters: ['default', '<rootDir>/spec/support/summaryReporter.js'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

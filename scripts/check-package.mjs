@@ -1,0 +1,64 @@
+// Checks the packed tarball, not the source tree: `npm pack` (which builds through
+// `prepack`), unpack it into a fresh folder beside its dependencies, then use it with
+// `require` and `import`, and type-check a consumer in both module systems.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve('.');
+const require = createRequire(join(root, 'package.json'));
+const work = mkdtempSync(join(tmpdir(), 'ogpu-events-pack-'));
+const run = (command, args, cwd = work) => execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+
+try {
+  run('npm', ['pack', '--quiet', '--pack-destination', work], root);
+  const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'));
+  const modules = join(work, 'node_modules');
+  mkdirSync(join(modules, 'ogpu-events'), { recursive: true });
+  run('tar', ['-xzf', join(work, tarball), '-C', join(modules, 'ogpu-events'), '--strip-components=1']);
+  for (const dependency of ['rxjs', 'ethers', 'io-ts', 'fp-ts', 'typescript']) {
+    symlinkSync(join(root, 'node_modules', dependency), join(modules, dependency), 'dir');
+  }
+
+  const scenario = (load) => `
+${load}
+const { of } = rxjs;
+const task = '0x' + '11'.repeat(20);
+const word = (hex) => hex.padStart(64, '0');
+const log = {
+  address: '0x' + '22'.repeat(20),
+  topics: [m.NEXUS_EVENT_TOPICS.TaskStatusChanged],
+  data: '0x' + word('11'.repeat(20)) + word('05'),
+  blockNumber: '0x5', blockHash: '0x' + 'aa'.repeat(32), transactionHash: '0x' + 'bb'.repeat(32), logIndex: '0x0',
+};
+const rpc = { getBlockNumber: () => of('0x9'), getLogs: () => of([log]) };
+const nexus = m.createNexusEvents({ rpc, address: log.address, pollInterval: 10 });
+nexus.taskStatusChanged$(task, { fromBlock: 0 }).subscribe((e) => {
+  if (!(e instanceof m.TaskStatusChangedEvent) || e.status !== m.TaskStatus.FINALIZED || !Object.isFrozen(e)) {
+    throw new Error('unexpected event ' + JSON.stringify(e));
+  }
+  console.log(MODE + ': ok, ' + Object.keys(m).length + ' exports');
+  process.exit(0);
+});
+setTimeout(() => { console.error(MODE + ': no event'); process.exit(1); }, 5000);
+`;
+  writeFileSync(join(work, 'consumer.cjs'), scenario("const MODE = 'require'; const m = require('ogpu-events'); const rxjs = require('rxjs');"));
+  writeFileSync(join(work, 'consumer.mjs'), scenario("const MODE = 'import'; import * as m from 'ogpu-events'; import * as rxjs from 'rxjs';"));
+  process.stdout.write(run(process.execPath, ['consumer.cjs']));
+  process.stdout.write(run(process.execPath, ['consumer.mjs']));
+
+  const typed = `import { createNexusEvents, TaskStatus, type TaskStatusChangedEvent } from 'ogpu-events';
+const nexus = createNexusEvents({ network: 'testnet' });
+const status: TaskStatus = TaskStatus.FINALIZED;
+export const watch = (task: string) => nexus.taskStatusChanged$(task).subscribe((e: TaskStatusChangedEvent) => e.status === status);
+`;
+  writeFileSync(join(work, 'typed.cts'), typed);
+  writeFileSync(join(work, 'typed.mts'), typed);
+  const tsc = require.resolve('typescript/bin/tsc');
+  run(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', 'typed.cts', 'typed.mts']);
+  console.log('types: ok (require and import, moduleResolution nodenext)');
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
