@@ -1,8 +1,9 @@
 import { JsonRpcProvider, Network, concat as concatBytes, zeroPadValue } from 'ethers';
-import { firstValueFrom, timeout } from 'rxjs';
+import { type Observable, firstValueFrom, timeout } from 'rxjs';
 import {
   createNexusEvents,
   type NexusDiagnostic,
+  type NexusEvent,
   NEXUS_EVENT_TOPICS,
   OgpuEventsError,
   RpcRequestError,
@@ -74,7 +75,11 @@ describe('bad data from the chain', () => {
     const diagnostics: NexusDiagnostic[] = [];
     const watching = nexus.diagnostics$.subscribe((d) => diagnostics.push(d));
     const task = randomAddress();
-    const streams = [nexus.taskStatusChanged$(task), nexus.taskStatusChanged$(randomAddress()), nexus.attempted$(task)];
+    const streams: Observable<NexusEvent>[] = [
+      nexus.taskStatusChanged$(task),
+      nexus.taskStatusChanged$(randomAddress()),
+      nexus.attempted$(task),
+    ];
     const done = Promise.all(streams.slice(0, 1).map((s) => collect(s, 1)));
     const others = streams.slice(1).map((s) => s.subscribe());
     await sleep(300);

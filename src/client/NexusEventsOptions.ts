@@ -24,28 +24,28 @@ export interface NexusEventsOptions {
   /**
    * A known OpenGPU network: fills in `address` and `rpcUrl` (explicit options win).
    */
-  readonly network?: NetworkName;
+  readonly network?: NetworkName | undefined;
   /** HTTP(S) JSON-RPC URL; the library creates an ethers `JsonRpcProvider` for it. */
-  readonly rpcUrl?: string;
+  readonly rpcUrl?: string | undefined;
   /** An ethers provider (or anything with `send(method, params)`) to use instead of `rpcUrl`. */
-  readonly provider?: JsonRpcSender;
+  readonly provider?: JsonRpcSender | undefined;
   /** A custom transport for the two calls the library makes; see {@link NexusRpc}. */
-  readonly rpc?: NexusRpc;
+  readonly rpc?: NexusRpc | undefined;
   /** The Nexus contract address (checksummed or lower case). */
-  readonly address?: string;
+  readonly address?: string | undefined;
   /**
    * Milliseconds between polls.
    * @default 2000
    */
-  readonly pollInterval?: number;
+  readonly pollInterval?: number | undefined;
   /**
    * Only blocks at or below `head - confirmations` are read.
    * @default 0
    */
-  readonly confirmations?: number;
+  readonly confirmations?: number | undefined;
   /**
    * Largest number of blocks in one `eth_getLogs` request; longer ranges are read in chunks.
    * @default 2000
    */
-  readonly maxBlockRange?: number;
+  readonly maxBlockRange?: number | undefined;
 }

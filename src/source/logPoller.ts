@@ -23,9 +23,9 @@ export interface LogPollerOptions extends NexusEventsOptions {
    * First block to read. Omitted: the first block not yet confirmed when the
    * subscription starts (head + 1 with no confirmations).
    */
-  readonly fromBlock?: number;
+  readonly fromBlock?: number | undefined;
   /** Called with every {@link NexusDiagnostic} (skipped logs). */
-  readonly onDiagnostic?: (diagnostic: NexusDiagnostic) => void;
+  readonly onDiagnostic?: ((diagnostic: NexusDiagnostic) => void) | undefined;
 }
 
 /**

@@ -17,7 +17,7 @@ export interface StreamOptions {
    * First block to read. Omitted: only events mined after subscribing. A number: every
    * matching event from that block on (backfill), then live, with no gap and no repeat.
    */
-  readonly fromBlock?: number;
+  readonly fromBlock?: number | undefined;
 }
 
 /** Validates a stream's options at the call. */
