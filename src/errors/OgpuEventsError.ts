@@ -18,7 +18,16 @@
  */
 export type OgpuEventsErrorCode = 'INVALID_ADDRESS' | 'INVALID_OPTION' | 'RPC_REQUEST_FAILED' | 'INVALID_RPC_RESPONSE';
 
-/** Extra context an {@link OgpuEventsError} may carry. */
+/**
+ * Extra context an {@link OgpuEventsError} may carry.
+ *
+ * @example
+ * ```ts
+ * import { OgpuEventsError } from 'ogpu-events';
+ *
+ * const error = new OgpuEventsError('RPC_REQUEST_FAILED', 'eth_getLogs failed', { cause: new Error('socket hang up') });
+ * ```
+ */
 export interface OgpuEventsErrorOptions {
   /** The underlying error, kept for debugging. */
   readonly cause?: unknown;

@@ -4,6 +4,13 @@ import type { NexusEventName } from '../nexus/nexusEventTopics.js';
 /**
  * A log the node returned that is not a well-formed log of the Nexus address (missing
  * fields, bad hex, another address). It was skipped; the stream goes on.
+ *
+ * @example
+ * ```ts
+ * nexus.diagnostics$
+ *   .pipe(filter((d): d is InvalidLogDiagnostic => d.kind === 'invalid-log'))
+ *   .subscribe((d) => console.warn('node returned a bad log:', d.reason, d.log));
+ * ```
  */
 export interface InvalidLogDiagnostic {
   readonly kind: 'invalid-log';
@@ -16,6 +23,13 @@ export interface InvalidLogDiagnostic {
 /**
  * A Nexus log with a watched topic0 whose payload does not decode (truncated data, an
  * enum value out of range, dirty padding, extra topics). It was skipped; the stream goes on.
+ *
+ * @example
+ * ```ts
+ * nexus.diagnostics$
+ *   .pipe(filter((d): d is UndecodableLogDiagnostic => d.kind === 'undecodable-log'))
+ *   .subscribe((d) => console.warn(`${d.event} log ${d.log.transactionHash}:${d.log.logIndex} skipped`, d.reason));
+ * ```
  */
 export interface UndecodableLogDiagnostic {
   readonly kind: 'undecodable-log';
