@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path';
 const root = resolve('.');
 const require = createRequire(join(root, 'package.json'));
 const work = mkdtempSync(join(tmpdir(), 'ogpu-events-pack-'));
-const run = (command, args, cwd = work) => execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+const run = (command, args, cwd = work) =>
+  execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
 
 try {
   run('npm', ['pack', '--quiet', '--pack-destination', work], root);
@@ -44,8 +45,14 @@ nexus.taskStatusChanged$(task, { fromBlock: 0 }).subscribe((e) => {
 });
 setTimeout(() => { console.error(MODE + ': no event'); process.exit(1); }, 5000);
 `;
-  writeFileSync(join(work, 'consumer.cjs'), scenario("const MODE = 'require'; const m = require('ogpu-events'); const rxjs = require('rxjs');"));
-  writeFileSync(join(work, 'consumer.mjs'), scenario("const MODE = 'import'; import * as m from 'ogpu-events'; import * as rxjs from 'rxjs';"));
+  writeFileSync(
+    join(work, 'consumer.cjs'),
+    scenario("const MODE = 'require'; const m = require('ogpu-events'); const rxjs = require('rxjs');"),
+  );
+  writeFileSync(
+    join(work, 'consumer.mjs'),
+    scenario("const MODE = 'import'; import * as m from 'ogpu-events'; import * as rxjs from 'rxjs';"),
+  );
   process.stdout.write(run(process.execPath, ['consumer.cjs']));
   process.stdout.write(run(process.execPath, ['consumer.mjs']));
 
@@ -57,7 +64,18 @@ export const watch = (task: string) => nexus.taskStatusChanged$(task).subscribe(
   writeFileSync(join(work, 'typed.cts'), typed);
   writeFileSync(join(work, 'typed.mts'), typed);
   const tsc = require.resolve('typescript/bin/tsc');
-  run(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', 'typed.cts', 'typed.mts']);
+  run(process.execPath, [
+    tsc,
+    '--noEmit',
+    '--strict',
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--skipLibCheck',
+    'typed.cts',
+    'typed.mts',
+  ]);
   console.log('types: ok (require and import, moduleResolution nodenext)');
 } finally {
   rmSync(work, { recursive: true, force: true });
