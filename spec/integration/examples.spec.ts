@@ -26,7 +26,7 @@ async function lifecycle(source: string, task: string, provider: string, respons
   return blockNumber;
 }
 
-test('monitorSource: live tasks, count', async () => {
+test('monitorSource prints each new task of the source as it is published', async () => {
   const source = randomAddress();
   const seen = monitorSource(nexus, source, { count: 2, log: quiet });
   await new Promise((r) => setTimeout(r, 300));
@@ -146,5 +146,9 @@ test('liveTaskBoard', async () => {
     [t1, TaskStatus.FINALIZED, 1, [[r1, ResponseStatus.CONFIRMED]]],
     [t2, TaskStatus.FINALIZED, 1, [[r2, ResponseStatus.CONFIRMED]]],
   ]);
-  console.log(renders.length, '\n' + renderBoard(board));
+  expect(renders.length).toBeGreaterThan(1);
+  const rendered = renderBoard(board);
+  expect(renders.at(-1)).toBe(rendered);
+  for (const address of [p1, p2, t1, t2]) expect(rendered).toContain(address);
+  expect(rendered).toMatch(/FINALIZED[\s\S]*CONFIRMED/);
 });
