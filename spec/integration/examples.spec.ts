@@ -37,7 +37,7 @@ test('monitorSource prints each new task of the source as it is published', asyn
   expect((await seen).map((e) => e.task)).toEqual([t1, t2]);
 });
 
-test('monitorSource: history + abort', async () => {
+test('monitorSource reads history with fromBlock and stops when its signal aborts', async () => {
   const source = randomAddress();
   const fromBlock = (await chain.head()) + 1;
   const t1 = randomAddress();
@@ -51,7 +51,7 @@ test('monitorSource: history + abort', async () => {
   expect(await monitorSource(nexus, source, { fromBlock, signal: stop.signal, log: quiet })).toEqual([]);
 });
 
-test('waitForFirstAttempt: fromBlock finds a past attempt; signal rejects', async () => {
+test('waitForFirstAttempt resolves with the first attempt, also one in the past, and rejects on abort', async () => {
   const task = randomAddress();
   const provider = randomAddress();
   const { blockNumber } = await chain.send('publishTask', task, randomAddress());
@@ -64,7 +64,7 @@ test('waitForFirstAttempt: fromBlock finds a past attempt; signal rejects', asyn
   );
 });
 
-test('fetchResponseWhenSubmitted', async () => {
+test('fetchResponseWhenSubmitted finds a past response and its confirmation', async () => {
   const source = randomAddress();
   const [task, response] = [randomAddress(), randomAddress()];
   const fromBlock = await lifecycle(source, task, randomAddress(), response);
@@ -78,7 +78,7 @@ test('fetchResponseWhenSubmitted', async () => {
   expect(lines).toHaveLength(3);
 });
 
-test('fetchResponseWhenSubmitted live', async () => {
+test('fetchResponseWhenSubmitted follows a response submitted after it started until CONFIRMED', async () => {
   const [task, response] = [randomAddress(), randomAddress()];
   const result = fetchResponseWhenSubmitted(nexus, task, { log: quiet });
   await new Promise((r) => setTimeout(r, 300));
@@ -89,7 +89,7 @@ test('fetchResponseWhenSubmitted live', async () => {
 test.each([
   ['waitForFinalized', waitForFinalized],
   ['forAwait', followTaskWithForAwait],
-] as const)('%s: history, live, canceled', async (_name, follow) => {
+] as const)('%s follows a task to FINALIZED, past or live, and rejects on CANCELED', async (_name, follow) => {
   const task = randomAddress();
   const fromBlock = await lifecycle(randomAddress(), task, randomAddress(), randomAddress());
   const history = await follow(nexus, task, { fromBlock, log: quiet });
@@ -115,7 +115,7 @@ test.each([
   );
 });
 
-test('liveTaskBoard', async () => {
+test('liveTaskBoard builds the board of a source from the combined streams', async () => {
   const source = randomAddress();
   const fromBlock = (await chain.head()) + 1;
   const [p1, p2] = [randomAddress(), randomAddress()];
