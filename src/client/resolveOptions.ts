@@ -18,6 +18,8 @@ export interface ResolvedOptions {
 export const DEFAULT_POLL_INTERVAL = 2_000;
 export const DEFAULT_CONFIRMATIONS = 0;
 export const DEFAULT_MAX_BLOCK_RANGE = 2_000;
+/** The longest delay a JavaScript timer holds: 2^31 - 1 ms. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
 const CLIENT_OPTION_KEYS: readonly string[] = [
   'network',
@@ -61,23 +63,26 @@ export function resolveOptions(options: unknown, extraKeys: readonly string[] = 
   return {
     rpc: resolveRpc(o, preset),
     address: normalizeAddress(address, 'address'),
-    pollInterval: numberOption(
-      'pollInterval',
-      o.pollInterval,
-      DEFAULT_POLL_INTERVAL,
-      1,
-      'a finite number of milliseconds ≥ 1',
-      false,
-    ),
-    confirmations: numberOption('confirmations', o.confirmations, DEFAULT_CONFIRMATIONS, 0, 'a whole number ≥ 0', true),
-    maxBlockRange: numberOption(
-      'maxBlockRange',
-      o.maxBlockRange,
-      DEFAULT_MAX_BLOCK_RANGE,
-      1,
-      'a whole number ≥ 1',
-      true,
-    ),
+    pollInterval: numberOption('pollInterval', o.pollInterval, {
+      fallback: DEFAULT_POLL_INTERVAL,
+      min: 1,
+      // Timers clamp longer delays to 1 ms: such a value would poll every millisecond.
+      max: MAX_TIMER_DELAY,
+      integer: false,
+      expected: `a number of milliseconds from 1 to ${MAX_TIMER_DELAY}`,
+    }),
+    confirmations: numberOption('confirmations', o.confirmations, {
+      fallback: DEFAULT_CONFIRMATIONS,
+      min: 0,
+      integer: true,
+      expected: 'a whole number ≥ 0',
+    }),
+    maxBlockRange: numberOption('maxBlockRange', o.maxBlockRange, {
+      fallback: DEFAULT_MAX_BLOCK_RANGE,
+      min: 1,
+      integer: true,
+      expected: 'a whole number ≥ 1',
+    }),
   };
 }
 
@@ -120,18 +125,23 @@ function resolveRpc(o: NexusEventsOptions, preset: NetworkPreset | undefined): N
   return rpcFromProvider(createJsonRpcProvider(url, o.rpcUrl === undefined ? preset?.chainId : undefined));
 }
 
-function numberOption(
-  name: string,
-  value: unknown,
-  fallback: number,
-  min: number,
-  expected: string,
-  integer: boolean,
-): number {
-  if (value === undefined) return fallback;
+interface NumberRule {
+  readonly fallback: number;
+  readonly min: number;
+  readonly max?: number;
+  readonly integer: boolean;
+  readonly expected: string;
+}
+
+function numberOption(name: string, value: unknown, rule: NumberRule): number {
+  if (value === undefined) return rule.fallback;
   const valid =
-    typeof value === 'number' && Number.isFinite(value) && value >= min && (!integer || Number.isSafeInteger(value));
-  if (!valid) throw new InvalidOptionError(name, value, expected);
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value >= rule.min &&
+    value <= (rule.max ?? Number.MAX_SAFE_INTEGER) &&
+    (!rule.integer || Number.isSafeInteger(value));
+  if (!valid) throw new InvalidOptionError(name, value, rule.expected);
   return value;
 }
 

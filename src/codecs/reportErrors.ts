@@ -1,4 +1,4 @@
-import type * as t from 'io-ts';
+import * as t from 'io-ts';
 import { describeValue } from '../internal/describeValue.js';
 
 /**
@@ -7,9 +7,10 @@ import { describeValue } from '../internal/describeValue.js';
  */
 export function reportErrors(errors: t.Errors): string[] {
   return errors.map((error) => {
+    // Members of an intersection add their index to the path; it means nothing to a reader.
     const path = error.context
+      .filter((entry, i) => entry.key !== '' && !(error.context[i - 1]?.type instanceof t.IntersectionType))
       .map((entry) => entry.key)
-      .filter((key) => key !== '')
       .join('.');
     const last = error.context[error.context.length - 1];
     const message =

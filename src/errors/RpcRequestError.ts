@@ -1,3 +1,4 @@
+import { describeValue } from '../internal/describeValue.js';
 import { OgpuEventsError } from './OgpuEventsError.js';
 
 /**
@@ -26,7 +27,11 @@ export class RpcRequestError extends OgpuEventsError {
   }
 }
 
+/** The first line of an error's message; plain JSON-RPC error objects have one too. */
 function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
-  return String(error);
+  const message =
+    typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
+      ? (error as { message: string }).message
+      : describeValue(error);
+  return message.split('\n')[0] ?? message;
 }

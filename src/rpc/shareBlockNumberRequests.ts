@@ -4,9 +4,8 @@ import type { NexusRpc } from './NexusRpc.js';
 /**
  * Wraps an RPC so that concurrent `getBlockNumber` calls share one request in flight.
  *
- * The shared poller and every stream that starts at the head ask for the head at the
- * same moment; sharing both saves requests and gives them the same answer, so that
- * where the poller starts and where a stream draws its start line agree exactly.
+ * Every stream asks for the head when it is subscribed, and the shared poller asks on
+ * each tick: many streams subscribed together (or with a tick in flight) cost one request.
  */
 export function shareBlockNumberRequests(rpc: NexusRpc): NexusRpc {
   let inFlight: Observable<unknown> | undefined;

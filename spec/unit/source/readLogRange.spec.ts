@@ -1,0 +1,171 @@
+import { EMPTY, type Observable, of } from 'rxjs';
+import {
+  type GetLogsFilter,
+  type LogBatch,
+  NEXUS_EVENT_TOPICS,
+  type NexusDiagnostic,
+  type NexusRpc,
+} from 'ogpu-events';
+import { type LogRangeReader, readLogRange } from '../../../src/source/readLogRange';
+import { type LogSpec, NEXUS_ADDRESS, rawLog, rpcLog } from '../helpers/logs';
+import { runMarbles, scriptedRpc } from '../helpers/marbles';
+
+const TOPICS = [NEXUS_EVENT_TOPICS.Attempted, NEXUS_EVENT_TOPICS.Registered];
+
+function reader(rpc: NexusRpc, overrides: Partial<LogRangeReader> = {}): LogRangeReader {
+  return { rpc, address: NEXUS_ADDRESS, topics: TOPICS, maxBlockRange: 5, report: () => undefined, ...overrides };
+}
+
+const filter = (fromBlock: number, toBlock: number): GetLogsFilter => ({
+  address: NEXUS_ADDRESS,
+  topics: [TOPICS],
+  fromBlock,
+  toBlock,
+});
+
+describe('readLogRange', () => {
+  describe('chunking', () => {
+    it('reads [fromBlock, toBlock] in consecutive chunks of at most maxBlockRange blocks, sending the exact filter', () => {
+      const node = runMarbles((helpers, scheduler) => {
+        const node = scriptedRpc(helpers, scheduler, { heads: [0] });
+        helpers.expectObservable(readLogRange(reader(node.rpc), 3, 14)).toBe('-ab(c|)', {
+          a: { fromBlock: 3, toBlock: 7, logs: [] },
+          b: { fromBlock: 8, toBlock: 12, logs: [] },
+          c: { fromBlock: 13, toBlock: 14, logs: [] },
+        });
+        return node;
+      });
+
+      expect(node.getLogsCalls.map((call) => call.filter)).toEqual([filter(3, 7), filter(8, 12), filter(13, 14)]);
+    });
+
+    it.each([
+      {
+        from: 0,
+        to: 9,
+        max: 5,
+        ranges: [
+          [0, 4],
+          [5, 9],
+        ],
+      },
+      { from: 10, to: 10, max: 5, ranges: [[10, 10]] },
+      {
+        from: 7,
+        to: 9,
+        max: 1,
+        ranges: [
+          [7, 7],
+          [8, 8],
+          [9, 9],
+        ],
+      },
+      { from: 0, to: 1_999, max: 2_000, ranges: [[0, 1_999]] },
+      {
+        from: 0,
+        to: 2_000,
+        max: 2_000,
+        ranges: [
+          [0, 1_999],
+          [2_000, 2_000],
+        ],
+      },
+    ])('reads [$from, $to] with maxBlockRange $max as $ranges', ({ from, to, max, ranges }) => {
+      const requested: [number, number][] = [];
+      const emitted: [number, number][] = [];
+      const rpc: NexusRpc = {
+        getBlockNumber: () => EMPTY,
+        getLogs: (f) => {
+          requested.push([f.fromBlock, f.toBlock]);
+          return of([]);
+        },
+      };
+      readLogRange(reader(rpc, { maxBlockRange: max }), from, to).subscribe((b) =>
+        emitted.push([b.fromBlock, b.toBlock]),
+      );
+
+      expect(requested).toEqual(ranges);
+      expect(emitted).toEqual(ranges);
+    });
+
+    it('completes without a request when fromBlock is above toBlock', () => {
+      runMarbles(({ expectObservable }) => {
+        const rpc: NexusRpc = {
+          getBlockNumber: () => EMPTY,
+          getLogs: () => {
+            throw new Error('must not be called');
+          },
+        };
+        expectObservable(readLogRange(reader(rpc), 11, 10)).toBe('|');
+      });
+    });
+
+    it('requests the next chunk only after the previous batch has been delivered downstream', () => {
+      const events: string[] = [];
+      const rpc: NexusRpc = {
+        getBlockNumber: () => EMPTY,
+        getLogs: (f) => {
+          events.push(`request ${f.fromBlock}-${f.toBlock}`);
+          return Promise.resolve([]);
+        },
+      };
+      return new Promise<void>((resolve, reject) => {
+        readLogRange(reader(rpc), 0, 12).subscribe({
+          next: (b) => events.push(`deliver ${b.fromBlock}-${b.toBlock}`),
+          error: reject,
+          complete: () => {
+            expect(events).toEqual([
+              'request 0-4',
+              'deliver 0-4',
+              'request 5-9',
+              'deliver 5-9',
+              'request 10-12',
+              'deliver 10-12',
+            ]);
+            resolve();
+          },
+        });
+      });
+    });
+
+    it('is lazy: nothing is requested until subscription, and each subscription reads again', () => {
+      let calls = 0;
+      const rpc: NexusRpc = {
+        getBlockNumber: () => EMPTY,
+        getLogs: () => {
+          calls += 1;
+          return of([]);
+        },
+      };
+      const range$: Observable<LogBatch> = readLogRange(reader(rpc), 0, 4);
+      expect(calls).toBe(0);
+      range$.subscribe();
+      range$.subscribe();
+      expect(calls).toBe(2);
+    });
+  });
+
+  describe('validation of each chunk', () => {
+    it('skips an invalid log, reports it as invalid-log, and still delivers the valid logs after it', () => {
+      const good1: LogSpec = { block: 3, index: 0 };
+      const good2: LogSpec = { block: 4, index: 1 };
+      const bad = { ...rawLog({ block: 3, index: 1 }), blockHash: '0x1234' };
+      const reports: NexusDiagnostic[] = [];
+      const rpc: NexusRpc = { getBlockNumber: () => EMPTY, getLogs: () => of([rawLog(good1), bad, rawLog(good2)]) };
+      const batches: LogBatch[] = [];
+      readLogRange(reader(rpc, { report: (d) => reports.push(d) }), 3, 4).subscribe((b) => batches.push(b));
+
+      expect(batches).toEqual([{ fromBlock: 3, toBlock: 4, logs: [rpcLog(good1), rpcLog(good2)] }]);
+      expect(reports).toEqual([
+        { kind: 'invalid-log', reason: [expect.stringMatching(/blockHash: .*32 bytes/)], log: bad },
+      ]);
+    });
+
+    it('fails with InvalidRpcResponseError (INVALID_RPC_RESPONSE) when eth_getLogs does not answer an array', () => {
+      const rpc: NexusRpc = { getBlockNumber: () => EMPTY, getLogs: () => of(null) };
+      let caught: unknown;
+      readLogRange(reader(rpc), 0, 1).subscribe({ error: (error: unknown) => (caught = error) });
+      expect(caught).toMatchObject({ name: 'InvalidRpcResponseError', code: 'INVALID_RPC_RESPONSE' });
+    });
+  });
+});

@@ -1,0 +1,236 @@
+import { EMPTY, type Observable } from 'rxjs';
+import type { RunHelpers } from 'rxjs/testing';
+import type { LogBatch } from 'ogpu-events';
+import { type ContiguousBatchesParams, contiguousBatches } from '../../../src/streams/contiguousBatches';
+import { rpcLog } from '../helpers/logs';
+import { runMarbles } from '../helpers/marbles';
+
+/** A batch of `[fromBlock, toBlock]` with one log in each of `logBlocks`. */
+const batch = (fromBlock: number, toBlock: number, logBlocks: readonly number[] = []): LogBatch => ({
+  fromBlock,
+  toBlock,
+  logs: logBlocks.map((block) => rpcLog({ block, index: 0 })),
+});
+
+/** A batch with one log in every block of the range. */
+const full = (fromBlock: number, toBlock: number): LogBatch =>
+  batch(
+    fromBlock,
+    toBlock,
+    Array.from({ length: toBlock - fromBlock + 1 }, (_, i) => fromBlock + i),
+  );
+
+interface Setup {
+  readonly head: number;
+  readonly fromBlock: number | undefined;
+  readonly confirmations?: number;
+  readonly live$: Observable<LogBatch>;
+  /** Frames a range read takes (default 2). */
+  readonly readLatency?: number;
+}
+
+/** contiguousBatches over a scripted head, live feed and reader; records the reads. */
+function setup({ cold }: RunHelpers, options: Setup) {
+  const reads: [number, number][] = [];
+  const head$ = cold('-(a|)', { a: options.head });
+  const params: ContiguousBatchesParams = {
+    head$,
+    fromBlock: options.fromBlock,
+    confirmations: options.confirmations ?? 0,
+    live$: options.live$,
+    // like readLogRange: nothing for an empty range, else one batch with a log in every block
+    read: (from, to) => {
+      reads.push([from, to]);
+      return from > to ? EMPTY : cold(`${'-'.repeat(options.readLatency ?? 2)}(a|)`, { a: full(from, to) });
+    },
+  };
+  return { batches$: contiguousBatches(params), reads, head$ };
+}
+
+describe('contiguousBatches', () => {
+  describe('with fromBlock', () => {
+    it('backfills [fromBlock, head - confirmations], then follows the live batches', () => {
+      const reads = runMarbles((helpers) => {
+        const live = helpers.hot('----a----b', { a: batch(19, 19, [19]), b: batch(20, 21, [21]) });
+        const { batches$, reads } = setup(helpers, { head: 20, fromBlock: 5, confirmations: 2, live$: live });
+        helpers.expectObservable(batches$, '^ 11ms !').toBe('---xa----b', {
+          x: full(5, 18),
+          a: batch(19, 19, [19]),
+          b: batch(20, 21, [21]),
+        });
+        // the live batches are followed only once the backfill is complete
+        helpers.expectSubscriptions(live.subscriptions).toBe('---^--------!');
+        return reads;
+      });
+
+      expect(reads).toEqual([[5, 18]]);
+    });
+
+    it('continues after the last batch of a backfill read in several chunks', () => {
+      runMarbles((helpers) => {
+        const live = helpers.hot('------a', { a: batch(11, 12, [11]) });
+        const params: ContiguousBatchesParams = {
+          head$: helpers.cold('-(a|)', { a: 10 }),
+          fromBlock: 0,
+          confirmations: 0,
+          live$: live,
+          read: (from, to) =>
+            from === 0 && to === 10
+              ? helpers.cold('-a-(b|)', { a: full(0, 5), b: full(6, 10) })
+              : helpers.cold('(a|)', { a: batch(from, to, [-1]) }),
+        };
+        helpers.expectObservable(contiguousBatches(params), '^ 9ms !').toBe('--a-b-c', {
+          a: full(0, 5),
+          b: full(6, 10),
+          c: batch(11, 12, [11]),
+        });
+      });
+    });
+
+    it('reads nothing while fromBlock is above the confirmed head, and trims the first live batch reaching it', () => {
+      const reads = runMarbles((helpers) => {
+        const live = helpers.hot('---a--b', { a: full(21, 25), b: full(26, 32) });
+        const { batches$, reads } = setup(helpers, { head: 20, fromBlock: 30, live$: live });
+        helpers.expectObservable(batches$, '^ 9ms !').toBe('------b', { b: full(30, 32) });
+        return reads;
+      });
+
+      // the empty backfill [30, 20] is the only read
+      expect(reads).toEqual([[30, 20]]);
+    });
+
+    it('reads the gap left by live batches that went by during the backfill', () => {
+      const reads = runMarbles((helpers) => {
+        const live = helpers.hot('-----a------b', { a: full(11, 11), b: full(12, 12) });
+        const { batches$, reads } = setup(helpers, { head: 10, fromBlock: 0, live$: live, readLatency: 10 });
+        helpers.expectObservable(batches$, '^ 29ms !').toBe('11ms x 10ms (gb)', {
+          x: full(0, 10),
+          g: full(11, 11),
+          b: full(12, 12),
+        });
+        return reads;
+      });
+
+      expect(reads).toEqual([
+        [0, 10],
+        [11, 11],
+      ]);
+    });
+  });
+
+  describe('without fromBlock', () => {
+    it('starts at head + 1: skips live batches wholly below it and trims one that overlaps it', () => {
+      const reads = runMarbles((helpers) => {
+        const live = helpers.hot('--a--b--c', { a: full(18, 20), b: full(19, 22), c: full(23, 23) });
+        const { batches$, reads } = setup(helpers, { head: 20, fromBlock: undefined, live$: live });
+        helpers.expectObservable(batches$, '^ 9ms !').toBe('-----b--c', { b: full(21, 22), c: full(23, 23) });
+        return reads;
+      });
+
+      expect(reads).toEqual([]);
+    });
+
+    it('ignores confirmations for its start line: events of blocks mined before subscribing are not delivered', () => {
+      runMarbles((helpers) => {
+        const live = helpers.hot('--a--b', { a: full(15, 18), b: full(19, 22) });
+        const { batches$ } = setup(helpers, { head: 20, fromBlock: undefined, confirmations: 2, live$: live });
+        helpers.expectObservable(batches$, '^ 9ms !').toBe('-----b', { b: full(21, 22) });
+      });
+    });
+
+    it('reads the gap [cursor, batch.fromBlock - 1] before a live batch that starts above the cursor', () => {
+      const reads = runMarbles((helpers) => {
+        const live = helpers.hot('--a------b', { a: full(25, 26), b: full(27, 27) });
+        const { batches$, reads } = setup(helpers, { head: 20, fromBlock: undefined, live$: live });
+        helpers.expectObservable(batches$, '^ 9ms !').toBe('----(ga)-b', {
+          g: full(21, 24),
+          a: full(25, 26),
+          b: full(27, 27),
+        });
+        return reads;
+      });
+
+      expect(reads).toEqual([[21, 24]]);
+    });
+
+    it('keeps chain order: live batches arriving while a gap read is in flight wait for it', () => {
+      runMarbles((helpers) => {
+        const live = helpers.hot('--a--b-c', { a: full(25, 26), b: full(27, 27), c: full(28, 29) });
+        const { batches$ } = setup(helpers, { head: 20, fromBlock: undefined, live$: live, readLatency: 10 });
+        helpers.expectObservable(batches$, '^ 19ms !').toBe('12ms (gabc)', {
+          g: full(21, 24),
+          a: full(25, 26),
+          b: full(27, 27),
+          c: full(28, 29),
+        });
+      });
+    });
+
+    it('never delivers a block twice nor skips one, whatever mix of late, overlapping and early live batches', () => {
+      const delivered = runMarbles((helpers) => {
+        const live = helpers.hot('-a-b-c-d-e-f', {
+          a: full(10, 21),
+          b: full(22, 23),
+          c: full(22, 25),
+          d: full(30, 31),
+          e: full(28, 33),
+          f: full(36, 36),
+        });
+        const { batches$ } = setup(helpers, { head: 20, fromBlock: undefined, live$: live, readLatency: 3 });
+        const delivered: LogBatch[] = [];
+        batches$.subscribe((b) => delivered.push(b));
+        return delivered;
+      });
+
+      const blocks = delivered.flatMap((b) =>
+        Array.from({ length: b.toBlock - b.fromBlock + 1 }, (_, i) => b.fromBlock + i),
+      );
+      // every batch keeps exactly the logs of its own range
+      for (const b of delivered) expect(b).toEqual(full(b.fromBlock, b.toBlock));
+      expect(blocks).toEqual(Array.from({ length: 16 }, (_, i) => 21 + i));
+    });
+  });
+
+  describe('subscription', () => {
+    it('asks for the head once per subscription', () => {
+      runMarbles((helpers) => {
+        const live = helpers.hot<LogBatch>('-');
+        const { batches$, head$ } = setup(helpers, { head: 20, fromBlock: undefined, live$: live });
+        helpers.expectObservable(batches$, '^ 4ms !').toBe('');
+        helpers.expectObservable(batches$, '---^ 4ms !').toBe('');
+        helpers.expectSubscriptions(head$.subscriptions).toBe(['^!', '---^!']);
+      });
+    });
+
+    it('unsubscribing cancels the read in flight and leaves the live feed', () => {
+      runMarbles((helpers) => {
+        const live = helpers.hot('--a', { a: full(25, 26) });
+        const gap = helpers.cold('-----(a|)', { a: full(21, 24) });
+        const params: ContiguousBatchesParams = {
+          head$: helpers.cold('-(a|)', { a: 20 }),
+          fromBlock: undefined,
+          confirmations: 0,
+          live$: live,
+          read: () => gap,
+        };
+        helpers.expectObservable(contiguousBatches(params), '^ 3ms !').toBe('');
+        helpers.expectSubscriptions(gap.subscriptions).toBe('--^-!');
+        helpers.expectSubscriptions(live.subscriptions).toBe('-^--!');
+      });
+    });
+
+    it('fails when a read fails', () => {
+      runMarbles((helpers) => {
+        const failure = new Error('read failed');
+        const params: ContiguousBatchesParams = {
+          head$: helpers.cold('-(a|)', { a: 20 }),
+          fromBlock: 3,
+          confirmations: 0,
+          live$: helpers.hot<LogBatch>('-'),
+          read: () => helpers.cold('--#', undefined, failure),
+        };
+        helpers.expectObservable(contiguousBatches(params)).toBe('---#', undefined, failure);
+      });
+    });
+  });
+});
