@@ -27,7 +27,6 @@
  * ```
  */
 import {
-  createNexusEvents,
   enumKey,
   type NexusEvents,
   type StreamOptions,
@@ -35,7 +34,8 @@ import {
   type TaskStatusChangedEvent,
   toAsyncIterable,
 } from 'ogpu-events';
-import { Observable, NEVER, mergeWith } from 'rxjs';
+import { mergeWith } from 'rxjs';
+import { abortedBy, runExampleScript } from './support/exampleScript';
 
 /** Options of {@link followTaskWithForAwait}. */
 export interface ForAwaitOptions {
@@ -62,7 +62,7 @@ export async function followTaskWithForAwait(
   const { log = console.log } = options;
   const streamOptions: StreamOptions = options.fromBlock === undefined ? {} : { fromBlock: options.fromBlock };
   // An abort becomes an error of the stream, which the loop below throws.
-  const statuses$ = nexus.taskStatusChanged$(task, streamOptions).pipe(mergeWith(abortError(options.signal)));
+  const statuses$ = nexus.taskStatusChanged$(task, streamOptions).pipe(mergeWith(abortedBy(options.signal)));
 
   const history: TaskStatusChangedEvent[] = [];
   for await (const event of toAsyncIterable(statuses$)) {
@@ -77,49 +77,16 @@ export async function followTaskWithForAwait(
   return history;
 }
 
-/** Fails with the signal's reason once it aborts (at once if it already has); never without a signal. */
-function abortError(signal: AbortSignal | undefined): Observable<never> {
-  if (signal === undefined) return NEVER;
-  return new Observable<never>((subscriber) => {
-    const fail = (): void => subscriber.error(signal.reason);
-    if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
-    return () => signal.removeEventListener('abort', fail);
-  });
-}
-
 // ---- run as a script ------------------------------------------------------------------
 
-/** Reads the client from OGPU_RPC_URL / OGPU_NEXUS; the OGPU testnet when OGPU_RPC_URL is unset. */
-function clientFromEnv(): NexusEvents {
-  const rpcUrl = process.env['OGPU_RPC_URL'] || undefined;
-  const address = process.env['OGPU_NEXUS'] || undefined;
-  if (rpcUrl !== undefined && address === undefined) throw new Error('OGPU_RPC_URL is set: set OGPU_NEXUS too.');
-  return createNexusEvents({
-    ...(rpcUrl === undefined ? { network: 'testnet' as const } : { rpcUrl }),
-    ...(address === undefined ? {} : { address }),
-  });
-}
-
-async function main(): Promise<void> {
-  const task = process.env['OGPU_TASK'];
-  if (!task) {
-    console.error('Usage: OGPU_TASK=0x… [OGPU_RPC_URL=… OGPU_NEXUS=0x…] [OGPU_FROM_BLOCK=n] tsx examples/forAwait.ts');
-    process.exitCode = 2;
-    return;
-  }
-  const fromBlock = process.env['OGPU_FROM_BLOCK'] ? Number(process.env['OGPU_FROM_BLOCK']) : undefined;
-  const stop = new AbortController();
-  process.once('SIGINT', () => stop.abort(new Error('interrupted')));
-
-  console.log(`Following task ${task} until it is FINALIZED (Ctrl-C to give up)…`);
-  const history = await followTaskWithForAwait(clientFromEnv(), task, { fromBlock, signal: stop.signal });
-  console.log(`Task done! ${history.map((e) => enumKey(TaskStatus, e.status)).join(' → ')}`);
-}
-
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
+  runExampleScript({
+    scope: 'OGPU_TASK',
+    usage: 'Usage: OGPU_TASK=0x… [OGPU_RPC_URL=… OGPU_NEXUS=0x…] [OGPU_FROM_BLOCK=n] tsx examples/forAwait.ts',
+    run: async ({ nexus, address: task, fromBlock, signal }) => {
+      console.log(`Following task ${task} until it is FINALIZED (Ctrl-C to give up)…`);
+      const history = await followTaskWithForAwait(nexus, task, { fromBlock, signal });
+      console.log(`Task done! ${history.map((e) => enumKey(TaskStatus, e.status)).join(' → ')}`);
+    },
   });
 }

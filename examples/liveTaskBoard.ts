@@ -40,7 +40,6 @@
 import { formatEther } from 'ethers';
 import {
   type AttemptedEvent,
-  createNexusEvents,
   Environment,
   type EnvironmentMask,
   enumKey,
@@ -71,6 +70,7 @@ import {
   takeWhile,
   tap,
 } from 'rxjs';
+import { runExampleScript } from './support/exampleScript';
 
 // ---- the board's shape ----------------------------------------------------------------
 
@@ -341,44 +341,20 @@ export function renderBoard(board: TaskBoard): string {
 
 // ---- run as a script ------------------------------------------------------------------
 
-/** Reads the client from OGPU_RPC_URL / OGPU_NEXUS; the OGPU testnet when OGPU_RPC_URL is unset. */
-function clientFromEnv(): NexusEvents {
-  const rpcUrl = process.env['OGPU_RPC_URL'] || undefined;
-  const address = process.env['OGPU_NEXUS'] || undefined;
-  if (rpcUrl !== undefined && address === undefined) throw new Error('OGPU_RPC_URL is set: set OGPU_NEXUS too.');
-  return createNexusEvents({
-    ...(rpcUrl === undefined ? { network: 'testnet' as const } : { rpcUrl }),
-    ...(address === undefined ? {} : { address }),
-  });
-}
-
-async function main(): Promise<void> {
-  const source = process.env['OGPU_SOURCE'];
-  if (!source) {
-    console.error(
-      'Usage: OGPU_SOURCE=0x… [OGPU_RPC_URL=… OGPU_NEXUS=0x…] [OGPU_FROM_BLOCK=n] tsx examples/liveTaskBoard.ts',
-    );
-    process.exitCode = 2;
-    return;
-  }
-  const fromBlock = process.env['OGPU_FROM_BLOCK'] ? Number(process.env['OGPU_FROM_BLOCK']) : undefined;
-  const stop = new AbortController();
-  process.once('SIGINT', () => stop.abort());
-
-  // On a terminal, redraw the board in place; otherwise print each version in turn.
-  const log = process.stdout.isTTY
-    ? (text: string) => {
-        console.clear();
-        console.log(text);
-      }
-    : (text: string) => console.log(`${text}\n`);
-  log(renderBoard(emptyBoard(source)));
-  await liveTaskBoard(clientFromEnv(), source, { fromBlock, signal: stop.signal, log });
-}
-
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
+  runExampleScript({
+    scope: 'OGPU_SOURCE',
+    usage: 'Usage: OGPU_SOURCE=0x… [OGPU_RPC_URL=… OGPU_NEXUS=0x…] [OGPU_FROM_BLOCK=n] tsx examples/liveTaskBoard.ts',
+    run: async ({ nexus, address: source, fromBlock, signal }) => {
+      // On a terminal, redraw the board in place; otherwise print each version in turn.
+      const log = process.stdout.isTTY
+        ? (text: string) => {
+            console.clear();
+            console.log(text);
+          }
+        : (text: string) => console.log(`${text}\n`);
+      log(renderBoard(emptyBoard(source)));
+      await liveTaskBoard(nexus, source, { fromBlock, signal, log });
+    },
   });
 }

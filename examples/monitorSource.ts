@@ -21,8 +21,9 @@
  *   OGPU_FROM_BLOCK=0 npx tsx examples/monitorSource.ts                # any node, with history
  * ```
  */
-import { createNexusEvents, type NexusEvents, type StreamOptions, type TaskPublishedEvent } from 'ogpu-events';
+import { type NexusEvents, type StreamOptions, type TaskPublishedEvent } from 'ogpu-events';
 import { type Observable, NEVER, fromEvent, identity, lastValueFrom, of, take, takeUntil, tap, toArray } from 'rxjs';
+import { runExampleScript } from './support/exampleScript';
 
 /** Options of {@link monitorSource}. */
 export interface MonitorSourceOptions {
@@ -68,38 +69,14 @@ function aborted(signal: AbortSignal | undefined): Observable<unknown> {
 
 // ---- run as a script ------------------------------------------------------------------
 
-/** Reads the client from OGPU_RPC_URL / OGPU_NEXUS; the OGPU testnet when OGPU_RPC_URL is unset. */
-function clientFromEnv(): NexusEvents {
-  const rpcUrl = process.env['OGPU_RPC_URL'] || undefined;
-  const address = process.env['OGPU_NEXUS'] || undefined;
-  if (rpcUrl !== undefined && address === undefined) throw new Error('OGPU_RPC_URL is set: set OGPU_NEXUS too.');
-  return createNexusEvents({
-    ...(rpcUrl === undefined ? { network: 'testnet' as const } : { rpcUrl }),
-    ...(address === undefined ? {} : { address }),
-  });
-}
-
-async function main(): Promise<void> {
-  const source = process.env['OGPU_SOURCE'];
-  if (!source) {
-    console.error(
-      'Usage: OGPU_SOURCE=0x… [OGPU_RPC_URL=… OGPU_NEXUS=0x…] [OGPU_FROM_BLOCK=n] tsx examples/monitorSource.ts',
-    );
-    process.exitCode = 2;
-    return;
-  }
-  const fromBlock = process.env['OGPU_FROM_BLOCK'] ? Number(process.env['OGPU_FROM_BLOCK']) : undefined;
-  const stop = new AbortController();
-  process.once('SIGINT', () => stop.abort());
-
-  console.log(`Watching source ${source} for new tasks (Ctrl-C to stop)…`);
-  const tasks = await monitorSource(clientFromEnv(), source, { fromBlock, signal: stop.signal });
-  console.log(`Stopped after ${tasks.length} task(s).`);
-}
-
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
+  runExampleScript({
+    scope: 'OGPU_SOURCE',
+    usage: 'Usage: OGPU_SOURCE=0x… [OGPU_RPC_URL=… OGPU_NEXUS=0x…] [OGPU_FROM_BLOCK=n] tsx examples/monitorSource.ts',
+    run: async ({ nexus, address: source, fromBlock, signal }) => {
+      console.log(`Watching source ${source} for new tasks (Ctrl-C to stop)…`);
+      const tasks = await monitorSource(nexus, source, { fromBlock, signal });
+      console.log(`Stopped after ${tasks.length} task(s).`);
+    },
   });
 }

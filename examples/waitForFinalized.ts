@@ -28,15 +28,9 @@
  *   OGPU_FROM_BLOCK=1234 npx tsx examples/waitForFinalized.ts
  * ```
  */
-import {
-  createNexusEvents,
-  enumKey,
-  type NexusEvents,
-  type StreamOptions,
-  TaskStatus,
-  type TaskStatusChangedEvent,
-} from 'ogpu-events';
-import { Observable, NEVER, lastValueFrom, mergeWith, takeWhile, tap, toArray } from 'rxjs';
+import { enumKey, type NexusEvents, type StreamOptions, TaskStatus, type TaskStatusChangedEvent } from 'ogpu-events';
+import { lastValueFrom, mergeWith, takeWhile, tap, toArray } from 'rxjs';
+import { abortedBy, runExampleScript } from './support/exampleScript';
 
 /** Options of {@link waitForFinalized}. */
 export interface WaitForFinalizedOptions {
@@ -64,7 +58,7 @@ export async function waitForFinalized(
   const streamOptions: StreamOptions = options.fromBlock === undefined ? {} : { fromBlock: options.fromBlock };
 
   const history$ = nexus.taskStatusChanged$(task, streamOptions).pipe(
-    mergeWith(abortError(options.signal)),
+    mergeWith(abortedBy(options.signal)),
     tap((event) => {
       log(`Task ${event.task}: ${enumKey(TaskStatus, event.status)} (block ${event.blockNumber})`);
       if (event.status === TaskStatus.CANCELED || event.status === TaskStatus.EXPIRED) {
@@ -77,51 +71,16 @@ export async function waitForFinalized(
   return lastValueFrom(history$);
 }
 
-/** Fails with the signal's reason once it aborts (at once if it already has); never without a signal. */
-function abortError(signal: AbortSignal | undefined): Observable<never> {
-  if (signal === undefined) return NEVER;
-  return new Observable<never>((subscriber) => {
-    const fail = (): void => subscriber.error(signal.reason);
-    if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
-    return () => signal.removeEventListener('abort', fail);
-  });
-}
-
 // ---- run as a script ------------------------------------------------------------------
 
-/** Reads the client from OGPU_RPC_URL / OGPU_NEXUS; the OGPU testnet when OGPU_RPC_URL is unset. */
-function clientFromEnv(): NexusEvents {
-  const rpcUrl = process.env['OGPU_RPC_URL'] || undefined;
-  const address = process.env['OGPU_NEXUS'] || undefined;
-  if (rpcUrl !== undefined && address === undefined) throw new Error('OGPU_RPC_URL is set: set OGPU_NEXUS too.');
-  return createNexusEvents({
-    ...(rpcUrl === undefined ? { network: 'testnet' as const } : { rpcUrl }),
-    ...(address === undefined ? {} : { address }),
-  });
-}
-
-async function main(): Promise<void> {
-  const task = process.env['OGPU_TASK'];
-  if (!task) {
-    console.error(
-      'Usage: OGPU_TASK=0x… [OGPU_RPC_URL=… OGPU_NEXUS=0x…] [OGPU_FROM_BLOCK=n] tsx examples/waitForFinalized.ts',
-    );
-    process.exitCode = 2;
-    return;
-  }
-  const fromBlock = process.env['OGPU_FROM_BLOCK'] ? Number(process.env['OGPU_FROM_BLOCK']) : undefined;
-  const stop = new AbortController();
-  process.once('SIGINT', () => stop.abort(new Error('interrupted')));
-
-  console.log(`Following task ${task} until it is FINALIZED (Ctrl-C to give up)…`);
-  const history = await waitForFinalized(clientFromEnv(), task, { fromBlock, signal: stop.signal });
-  console.log(`Task done! ${history.map((e) => enumKey(TaskStatus, e.status)).join(' → ')}`);
-}
-
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
+  runExampleScript({
+    scope: 'OGPU_TASK',
+    usage: 'Usage: OGPU_TASK=0x… [OGPU_RPC_URL=… OGPU_NEXUS=0x…] [OGPU_FROM_BLOCK=n] tsx examples/waitForFinalized.ts',
+    run: async ({ nexus, address: task, fromBlock, signal }) => {
+      console.log(`Following task ${task} until it is FINALIZED (Ctrl-C to give up)…`);
+      const history = await waitForFinalized(nexus, task, { fromBlock, signal });
+      console.log(`Task done! ${history.map((e) => enumKey(TaskStatus, e.status)).join(' → ')}`);
+    },
   });
 }

@@ -26,8 +26,9 @@
  *   OGPU_FROM_BLOCK=1234 npx tsx examples/waitForFirstAttempt.ts
  * ```
  */
-import { type AttemptedEvent, createNexusEvents, type NexusEvents, type StreamOptions } from 'ogpu-events';
-import { Observable, NEVER, firstValueFrom, mergeWith } from 'rxjs';
+import { type AttemptedEvent, type NexusEvents, type StreamOptions } from 'ogpu-events';
+import { firstValueFrom, mergeWith } from 'rxjs';
+import { abortedBy, runExampleScript } from './support/exampleScript';
 
 /** Options of {@link waitForFirstAttempt}. */
 export interface WaitForFirstAttemptOptions {
@@ -47,58 +48,24 @@ export async function waitForFirstAttempt(
   return firstValueFrom(
     nexus.attempted$(task, streamOptions).pipe(
       // An abort turns into an error of the stream, so firstValueFrom rejects with it.
-      mergeWith(abortError(options.signal)),
+      mergeWith(abortedBy(options.signal)),
     ),
   );
 }
 
-/** Fails with the signal's reason once it aborts (at once if it already has); never without a signal. */
-function abortError(signal: AbortSignal | undefined): Observable<never> {
-  if (signal === undefined) return NEVER;
-  return new Observable<never>((subscriber) => {
-    const fail = (): void => subscriber.error(signal.reason);
-    if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
-    return () => signal.removeEventListener('abort', fail);
-  });
-}
-
 // ---- run as a script ------------------------------------------------------------------
 
-/** Reads the client from OGPU_RPC_URL / OGPU_NEXUS; the OGPU testnet when OGPU_RPC_URL is unset. */
-function clientFromEnv(): NexusEvents {
-  const rpcUrl = process.env['OGPU_RPC_URL'] || undefined;
-  const address = process.env['OGPU_NEXUS'] || undefined;
-  if (rpcUrl !== undefined && address === undefined) throw new Error('OGPU_RPC_URL is set: set OGPU_NEXUS too.');
-  return createNexusEvents({
-    ...(rpcUrl === undefined ? { network: 'testnet' as const } : { rpcUrl }),
-    ...(address === undefined ? {} : { address }),
-  });
-}
-
-async function main(): Promise<void> {
-  const task = process.env['OGPU_TASK'];
-  if (!task) {
-    console.error(
-      'Usage: OGPU_TASK=0x… [OGPU_RPC_URL=… OGPU_NEXUS=0x…] [OGPU_FROM_BLOCK=n] tsx examples/waitForFirstAttempt.ts',
-    );
-    process.exitCode = 2;
-    return;
-  }
-  const fromBlock = process.env['OGPU_FROM_BLOCK'] ? Number(process.env['OGPU_FROM_BLOCK']) : undefined;
-  const stop = new AbortController();
-  process.once('SIGINT', () => stop.abort(new Error('interrupted')));
-
-  console.log(`Waiting for the first attempt on task ${task} (Ctrl-C to give up)…`);
-  const attempt = await waitForFirstAttempt(clientFromEnv(), task, { fromBlock, signal: stop.signal });
-  console.log(
-    `Attempt from ${attempt.provider}, payment=${attempt.suggestedPayment} wei (block ${attempt.blockNumber})`,
-  );
-}
-
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
+  runExampleScript({
+    scope: 'OGPU_TASK',
+    usage:
+      'Usage: OGPU_TASK=0x… [OGPU_RPC_URL=… OGPU_NEXUS=0x…] [OGPU_FROM_BLOCK=n] tsx examples/waitForFirstAttempt.ts',
+    run: async ({ nexus, address: task, fromBlock, signal }) => {
+      console.log(`Waiting for the first attempt on task ${task} (Ctrl-C to give up)…`);
+      const attempt = await waitForFirstAttempt(nexus, task, { fromBlock, signal });
+      console.log(
+        `Attempt from ${attempt.provider}, payment=${attempt.suggestedPayment} wei (block ${attempt.blockNumber})`,
+      );
+    },
   });
 }
