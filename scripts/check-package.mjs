@@ -34,7 +34,12 @@ const log = {
   data: '0x' + word('11'.repeat(20)) + word('05'),
   blockNumber: '0x5', blockHash: '0x' + 'aa'.repeat(32), transactionHash: '0x' + 'bb'.repeat(32), logIndex: '0x0',
 };
-const rpc = { getBlockNumber: () => of('0x9'), getLogs: () => of([log]) };
+const rpc = {
+  getBlock: (block) =>
+    of({ number: '0x' + (block === 'latest' ? 9 : block).toString(16), hash: '0x' + 'ab'.repeat(32), parentHash: '0x' + 'cd'.repeat(32) }),
+  getLogs: () => of([log]),
+  getCode: () => of('0x6080'),
+};
 const nexus = m.createNexusEvents({ rpc, address: log.address, pollInterval: 10 });
 nexus.taskStatusChanged$(task, { fromBlock: 0 }).subscribe((e) => {
   if (!(e instanceof m.TaskStatusChangedEvent) || e.status !== m.TaskStatus.FINALIZED || !Object.isFrozen(e)) {

@@ -125,10 +125,20 @@ function describeEvent(event: DemoEvent): string {
 }
 
 function describeDiagnostic(diagnostic: NexusDiagnostic): string {
-  const reason = relabel(diagnostic.reason.join('; '));
-  if (diagnostic.kind === 'invalid-log') return `skipped an invalid log: ${reason}`;
-  const where = diagnostic.stream === undefined ? '' : ` on ${relabel(diagnostic.stream)}`;
-  return `skipped a ${diagnostic.event} log of block ${diagnostic.log.blockNumber}${where}: ${reason}`;
+  switch (diagnostic.kind) {
+    case 'invalid-log':
+      return `skipped an invalid log: ${relabel(diagnostic.reason.join('; '))}`;
+    case 'undecodable-log': {
+      const where = diagnostic.stream === undefined ? '' : ` on ${relabel(diagnostic.stream)}`;
+      return `skipped a ${diagnostic.event} log of block ${diagnostic.log.blockNumber}${where}: ${relabel(diagnostic.reason.join('; '))}`;
+    }
+    case 'rpc-retry':
+      return `${diagnostic.method} failed (${diagnostic.reason}); retry ${diagnostic.retry} in ${diagnostic.delayMs} ms`;
+    case 'range-split':
+      return `the node refused blocks ${diagnostic.fromBlock}-${diagnostic.toBlock}; reading ${diagnostic.nextSpan} at a time`;
+    case 'reorg':
+      return `reorg: block ${diagnostic.replacedBlock} was replaced; re-reading from block ${diagnostic.ancestor + 1}`;
+  }
 }
 
 // ---- the demo -------------------------------------------------------------------------

@@ -7,12 +7,20 @@
 // client
 export { createNexusEvents, type NexusEvents } from './client/createNexusEvents.js';
 export type { NexusEventsOptions } from './client/NexusEventsOptions.js';
+export type { RetryOptions } from './client/RetryOptions.js';
 export type { StreamOptions } from './streams/StreamOptions.js';
 
 // source
 export { logPoller$, type LogPollerOptions } from './source/logPoller.js';
 export type { LogBatch } from './source/LogBatch.js';
-export type { NexusDiagnostic, InvalidLogDiagnostic, UndecodableLogDiagnostic } from './source/NexusDiagnostic.js';
+export type {
+  NexusDiagnostic,
+  InvalidLogDiagnostic,
+  UndecodableLogDiagnostic,
+  RpcRetryDiagnostic,
+  RangeSplitDiagnostic,
+  ReorgDiagnostic,
+} from './source/NexusDiagnostic.js';
 export type { RpcLog } from './codecs/RpcLog.js';
 
 // rpc
@@ -47,4 +55,6 @@ export { OgpuEventsError, type OgpuEventsErrorCode, type OgpuEventsErrorOptions 
 export { InvalidAddressError } from './errors/InvalidAddressError.js';
 export { InvalidOptionError } from './errors/InvalidOptionError.js';
 export { RpcRequestError } from './errors/RpcRequestError.js';
+export { RpcUnavailableError } from './errors/RpcUnavailableError.js';
+export { NexusNotFoundError } from './errors/NexusNotFoundError.js';
 export { InvalidRpcResponseError } from './errors/InvalidRpcResponseError.js';

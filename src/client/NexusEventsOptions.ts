@@ -1,3 +1,4 @@
+import type { RetryOptions } from './RetryOptions.js';
 import type { NetworkName } from '../nexus/networks.js';
 import type { NexusRpc } from '../rpc/NexusRpc.js';
 import type { JsonRpcSender } from '../rpc/rpcFromProvider.js';
@@ -44,8 +45,18 @@ export interface NexusEventsOptions {
    */
   readonly confirmations?: number | undefined;
   /**
-   * Largest number of blocks in one `eth_getLogs` request; longer ranges are read in chunks.
+   * Largest number of blocks in one `eth_getLogs` request; longer ranges are read in
+   * chunks. A node that refuses a range for its size makes the client use less (and
+   * grow back slowly), whatever this says.
    * @default 2000
    */
   readonly maxBlockRange?: number | undefined;
+  /**
+   * Milliseconds one request may take before it is abandoned and retried (a transient
+   * failure). Also the HTTP timeout of the provider built for `rpcUrl`.
+   * @default 10000
+   */
+  readonly requestTimeout?: number | undefined;
+  /** How transient failures are retried; see {@link RetryOptions}. Default: forever, 250 ms doubling to 30 s. */
+  readonly retry?: RetryOptions | undefined;
 }

@@ -6,7 +6,8 @@ import type { ResponseSubmittedEvent } from '../events/ResponseSubmittedEvent.js
 import type { TaskPublishedEvent } from '../events/TaskPublishedEvent.js';
 import type { TaskStatusChangedEvent } from '../events/TaskStatusChangedEvent.js';
 import { NEXUS_TOPIC0S } from '../nexus/nexusEventTopics.js';
-import { shareBlockNumberRequests } from '../rpc/shareBlockNumberRequests.js';
+import { shareLatestBlockRequests } from '../rpc/shareLatestBlockRequests.js';
+import { BlockSpan } from '../source/BlockSpan.js';
 import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
 import { pollLogs } from '../source/pollLogs.js';
 import type { StreamOptions } from '../streams/StreamOptions.js';
@@ -72,15 +73,19 @@ export interface NexusEvents {
  */
 export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
   const resolved = resolveOptions(options);
-  const rpc = shareBlockNumberRequests(resolved.rpc);
+  const rpc = shareLatestBlockRequests(resolved.rpc);
   const diagnostics = new Subject<NexusDiagnostic>();
   const report = (diagnostic: NexusDiagnostic): void => diagnostics.next(diagnostic);
 
+  // Learnt from the node's refusals, shared by the poller and every stream's reads.
+  const span = new BlockSpan(resolved.maxBlockRange);
+
   const live$ = pollLogs({
     rpc,
+    policy: resolved.policy,
     address: resolved.address.lower,
     topics: NEXUS_TOPIC0S,
-    maxBlockRange: resolved.maxBlockRange,
+    span,
     pollInterval: resolved.pollInterval,
     confirmations: resolved.confirmations,
     report,
@@ -91,9 +96,10 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
 
   const context: StreamContext = {
     rpc,
+    policy: resolved.policy,
     address: resolved.address.lower,
     confirmations: resolved.confirmations,
-    maxBlockRange: resolved.maxBlockRange,
+    span,
     live$,
     report,
   };

@@ -2,6 +2,7 @@ import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 import { type NormalizedAddress, normalizeAddress } from '../internal/address.js';
 import { NETWORKS, type NetworkPreset } from '../nexus/networks.js';
 import type { NexusRpc } from '../rpc/NexusRpc.js';
+import type { RequestPolicy } from '../source/RequestPolicy.js';
 import { createJsonRpcProvider } from '../rpc/createJsonRpcProvider.js';
 import { rpcFromProvider } from '../rpc/rpcFromProvider.js';
 import type { NexusEventsOptions } from './NexusEventsOptions.js';
@@ -13,11 +14,15 @@ export interface ResolvedOptions {
   readonly pollInterval: number;
   readonly confirmations: number;
   readonly maxBlockRange: number;
+  readonly policy: RequestPolicy;
 }
 
 export const DEFAULT_POLL_INTERVAL = 2_000;
 export const DEFAULT_CONFIRMATIONS = 0;
 export const DEFAULT_MAX_BLOCK_RANGE = 2_000;
+export const DEFAULT_REQUEST_TIMEOUT = 10_000;
+export const DEFAULT_RETRY_INITIAL_DELAY = 250;
+export const DEFAULT_RETRY_MAX_DELAY = 30_000;
 /** The longest delay a JavaScript timer holds: 2^31 - 1 ms. */
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
@@ -30,7 +35,11 @@ const CLIENT_OPTION_KEYS: readonly string[] = [
   'pollInterval',
   'confirmations',
   'maxBlockRange',
+  'requestTimeout',
+  'retry',
 ];
+
+const RETRY_OPTION_KEYS: readonly string[] = ['maxRetries', 'initialDelay', 'maxDelay'];
 
 /**
  * Validates options and fills in defaults. Throws a typed error naming the first bad
@@ -60,8 +69,16 @@ export function resolveOptions(options: unknown, extraKeys: readonly string[] = 
       "the Nexus contract address (or a network: 'mainnet' | 'testnet')",
     );
   }
+  const requestTimeout = numberOption('requestTimeout', o.requestTimeout, {
+    fallback: DEFAULT_REQUEST_TIMEOUT,
+    min: 1,
+    max: MAX_TIMER_DELAY,
+    integer: false,
+    expected: `a number of milliseconds from 1 to ${MAX_TIMER_DELAY}`,
+  });
   return {
-    rpc: resolveRpc(o, preset),
+    rpc: resolveRpc(o, preset, requestTimeout),
+    policy: resolveRetry(o.retry, requestTimeout),
     address: normalizeAddress(address, 'address'),
     pollInterval: numberOption('pollInterval', o.pollInterval, {
       fallback: DEFAULT_POLL_INTERVAL,
@@ -92,7 +109,7 @@ function resolveNetwork(network: unknown): NetworkPreset | undefined {
   throw new InvalidOptionError('network', network, "'mainnet' or 'testnet'");
 }
 
-function resolveRpc(o: NexusEventsOptions, preset: NetworkPreset | undefined): NexusRpc {
+function resolveRpc(o: NexusEventsOptions, preset: NetworkPreset | undefined, timeout: number): NexusRpc {
   const given = (['rpcUrl', 'provider', 'rpc'] as const).filter((key) => o[key] !== undefined);
   if (given.length > 1) {
     throw new InvalidOptionError(
@@ -103,8 +120,8 @@ function resolveRpc(o: NexusEventsOptions, preset: NetworkPreset | undefined): N
   }
   if (o.rpc !== undefined) {
     const rpc: unknown = o.rpc;
-    if (!hasMethods(rpc, ['getBlockNumber', 'getLogs'])) {
-      throw new InvalidOptionError('rpc', rpc, 'an object with getBlockNumber() and getLogs(filter)');
+    if (!hasMethods(rpc, ['getBlock', 'getLogs', 'getCode'])) {
+      throw new InvalidOptionError('rpc', rpc, 'an object with getBlock(block), getLogs(filter) and getCode(address)');
     }
     return o.rpc;
   }
@@ -122,7 +139,51 @@ function resolveRpc(o: NexusEventsOptions, preset: NetworkPreset | undefined): N
     );
   }
   if (!isHttpUrl(url)) throw new InvalidOptionError('rpcUrl', url, 'an http:// or https:// URL');
-  return rpcFromProvider(createJsonRpcProvider(url, o.rpcUrl === undefined ? preset?.chainId : undefined));
+  return rpcFromProvider(createJsonRpcProvider(url, o.rpcUrl === undefined ? preset?.chainId : undefined, timeout));
+}
+
+function resolveRetry(retry: unknown, timeout: number): RequestPolicy {
+  if (retry !== undefined && (typeof retry !== 'object' || retry === null)) {
+    throw new InvalidOptionError('retry', retry, 'an object like { maxRetries?, initialDelay?, maxDelay? }');
+  }
+  const r = (retry ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(r)) {
+    if (!RETRY_OPTION_KEYS.includes(key)) {
+      throw new InvalidOptionError(`retry.${key}`, r[key], `one of retry.${RETRY_OPTION_KEYS.join(', retry.')}`);
+    }
+  }
+  const maxRetries = r['maxRetries'];
+  if (
+    maxRetries !== undefined &&
+    maxRetries !== Number.POSITIVE_INFINITY &&
+    !(typeof maxRetries === 'number' && Number.isSafeInteger(maxRetries) && maxRetries >= 0)
+  ) {
+    throw new InvalidOptionError('retry.maxRetries', maxRetries, 'a whole number ≥ 0, or Infinity');
+  }
+  const initialDelay = numberOption('retry.initialDelay', r['initialDelay'], {
+    fallback: DEFAULT_RETRY_INITIAL_DELAY,
+    min: 0,
+    max: MAX_TIMER_DELAY,
+    integer: false,
+    expected: `a number of milliseconds from 0 to ${MAX_TIMER_DELAY}`,
+  });
+  const maxDelay = numberOption('retry.maxDelay', r['maxDelay'], {
+    fallback: Math.max(DEFAULT_RETRY_MAX_DELAY, initialDelay),
+    min: 0,
+    max: MAX_TIMER_DELAY,
+    integer: false,
+    expected: `a number of milliseconds from 0 to ${MAX_TIMER_DELAY}`,
+  });
+  if (maxDelay < initialDelay) {
+    throw new InvalidOptionError('retry.maxDelay', maxDelay, `a number ≥ retry.initialDelay (${initialDelay})`);
+  }
+  return {
+    timeout,
+    maxRetries: (maxRetries as number | undefined) ?? Number.POSITIVE_INFINITY,
+    initialDelay,
+    maxDelay,
+    random: Math.random,
+  };
 }
 
 interface NumberRule {

@@ -16,7 +16,13 @@
  * }
  * ```
  */
-export type OgpuEventsErrorCode = 'INVALID_ADDRESS' | 'INVALID_OPTION' | 'RPC_REQUEST_FAILED' | 'INVALID_RPC_RESPONSE';
+export type OgpuEventsErrorCode =
+  | 'INVALID_ADDRESS'
+  | 'INVALID_OPTION'
+  | 'RPC_REQUEST_FAILED'
+  | 'RPC_UNAVAILABLE'
+  | 'INVALID_RPC_RESPONSE'
+  | 'NEXUS_NOT_FOUND';
 
 /**
  * Extra context an {@link OgpuEventsError} may carry.

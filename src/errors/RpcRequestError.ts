@@ -1,9 +1,26 @@
 import { describeValue } from '../internal/describeValue.js';
 import { OgpuEventsError } from './OgpuEventsError.js';
 
+/** What the library found out about a failed request. */
+export interface RpcRequestErrorInfo {
+  /** The node's JSON-RPC error code, if it sent one. */
+  readonly rpcCode?: number | undefined;
+  /** HTTP status of the answer, if it was not 2xx. */
+  readonly httpStatus?: number | undefined;
+  /** The most specific message found (the node's rather than a transport wrapper's). */
+  readonly message?: string | undefined;
+  /** Further explanation. */
+  readonly details?: readonly string[] | undefined;
+}
+
 /**
- * Emitted on a stream when a JSON-RPC request failed. `method` names the request;
- * `cause` holds the transport's or the node's original error.
+ * A JSON-RPC request failed. Emitted on a stream when retrying cannot help (an unknown
+ * method, invalid parameters, an HTTP 401/403/404, a node refusing even a one-block
+ * `eth_getLogs`); transient failures are retried instead and, once a bounded retry budget
+ * is spent, end in {@link RpcUnavailableError} whose `cause` is one of these.
+ *
+ * `method` names the request; `rpcCode`/`httpStatus` carry what the node answered;
+ * `cause` holds the transport's original error.
  *
  * @example
  * ```ts
@@ -11,7 +28,7 @@ import { OgpuEventsError } from './OgpuEventsError.js';
  *
  * nexus.taskStatusChanged$(task).subscribe({
  *   error: (error) => {
- *     if (error instanceof RpcRequestError) console.error(`${error.method} failed`, error.cause);
+ *     if (error instanceof RpcRequestError) console.error(`${error.method} failed (${error.rpcCode ?? error.httpStatus})`, error.cause);
  *   },
  * });
  * ```
@@ -20,10 +37,25 @@ export class RpcRequestError extends OgpuEventsError {
   override name = 'RpcRequestError';
   /** The JSON-RPC method that failed, e.g. `eth_getLogs`. */
   readonly method: string;
+  /** The node's JSON-RPC error code, if it sent one. */
+  readonly rpcCode: number | undefined;
+  /** HTTP status of the answer, if it was not 2xx. */
+  readonly httpStatus: number | undefined;
 
-  constructor(method: string, cause: unknown) {
-    super('RPC_REQUEST_FAILED', `JSON-RPC request ${method} failed: ${messageOf(cause)}`, { cause });
+  constructor(method: string, cause: unknown, info: RpcRequestErrorInfo = {}) {
+    const message = info.message ?? messageOf(cause);
+    const codes = [
+      info.httpStatus === undefined ? undefined : `HTTP ${info.httpStatus}`,
+      info.rpcCode === undefined ? undefined : `code ${info.rpcCode}`,
+    ].filter((part) => part !== undefined);
+    super(
+      'RPC_REQUEST_FAILED',
+      `JSON-RPC request ${method} failed: ${message}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`,
+      { cause, ...(info.details === undefined ? {} : { details: info.details }) },
+    );
     this.method = method;
+    this.rpcCode = info.rpcCode;
+    this.httpStatus = info.httpStatus;
   }
 }
 

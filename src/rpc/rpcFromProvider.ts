@@ -23,6 +23,10 @@ const toQuantity = (n: number): string => `0x${n.toString(16)}`;
  * JSON-RPC, which skips ethers' per-log formatting (a keccak checksum of every address):
  * the library validates and decodes the raw logs itself.
  *
+ * The provider's own timeout and retry settings still apply underneath the library's
+ * (`requestTimeout`, `retry`); for a URL, prefer the `rpcUrl` option, whose provider is
+ * built without ethers' hidden 429 retry and with the library's timeout.
+ *
  * @example
  * ```ts
  * import { JsonRpcProvider } from 'ethers';
@@ -34,7 +38,8 @@ const toQuantity = (n: number): string => `0x${n.toString(16)}`;
  */
 export function rpcFromProvider(provider: JsonRpcSender): NexusRpc {
   return {
-    getBlockNumber: () => provider.send('eth_blockNumber', []),
+    getBlock: (block) =>
+      provider.send('eth_getBlockByNumber', [block === 'latest' ? 'latest' : toQuantity(block), false]),
     getLogs: (filter) =>
       provider.send('eth_getLogs', [
         {
@@ -44,5 +49,6 @@ export function rpcFromProvider(provider: JsonRpcSender): NexusRpc {
           toBlock: toQuantity(filter.toBlock),
         },
       ]),
+    getCode: (address) => provider.send('eth_getCode', [address, 'latest']),
   };
 }

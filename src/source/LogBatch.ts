@@ -19,4 +19,11 @@ export interface LogBatch {
   readonly toBlock: number;
   /** The range's valid Nexus logs, in chain order. */
   readonly logs: readonly RpcLog[];
+  /**
+   * Set on the first batch after a reorg: the poller went back and this batch re-reads
+   * blocks at or below ones already emitted. Logs emitted before from blocks above
+   * `fromBlock - 1` may belong to blocks that are no longer canonical (see the
+   * `reorg` diagnostic); logs this batch repeats are the same logs, still canonical.
+   */
+  readonly rewound?: true;
 }

@@ -1,4 +1,5 @@
 import type { RpcLog } from '../codecs/RpcLog.js';
+import type { OgpuEventsError } from '../errors/OgpuEventsError.js';
 import type { NexusEventName } from '../nexus/nexusEventTopics.js';
 
 /**
@@ -48,6 +49,86 @@ export interface UndecodableLogDiagnostic {
 }
 
 /**
+ * A request failed for a transient reason and will be sent again after `delayMs`. The
+ * stream waits meanwhile; nothing is lost and the cursor does not move.
+ *
+ * @example
+ * ```ts
+ * nexus.diagnostics$
+ *   .pipe(filter((d): d is RpcRetryDiagnostic => d.kind === 'rpc-retry'))
+ *   .subscribe((d) => console.warn(`${d.method} failed (${d.reason}); retry ${d.retry} in ${d.delayMs} ms`));
+ * ```
+ */
+export interface RpcRetryDiagnostic {
+  readonly kind: 'rpc-retry';
+  /** The JSON-RPC method, e.g. `eth_getLogs`. */
+  readonly method: string;
+  /** Which retry this is: 1 for the first. */
+  readonly retry: number;
+  /** Milliseconds until it is sent. */
+  readonly delayMs: number;
+  /** The failure, one line (e.g. `JSON-RPC request eth_getLogs failed: server response 503 (HTTP 503)`). */
+  readonly reason: string;
+  /** The failure, typed. */
+  readonly error: OgpuEventsError;
+}
+
+/**
+ * The node refused an `eth_getLogs` for its size (too many blocks or results); the
+ * range is asked again in smaller pieces, and the client keeps the smaller span for
+ * later reads (growing it back slowly while requests succeed).
+ *
+ * @example
+ * ```ts
+ * nexus.diagnostics$
+ *   .pipe(filter((d): d is RangeSplitDiagnostic => d.kind === 'range-split'))
+ *   .subscribe((d) => console.info(`blocks ${d.fromBlock}-${d.toBlock} refused (${d.reason}); now ${d.nextSpan} at a time`));
+ * ```
+ */
+export interface RangeSplitDiagnostic {
+  readonly kind: 'range-split';
+  /** First block of the refused request. */
+  readonly fromBlock: number;
+  /** Last block of the refused request. */
+  readonly toBlock: number;
+  /** Blocks in the next request for this range. */
+  readonly nextSpan: number;
+  /** Where `nextSpan` came from: the range the node suggested, the limit it stated, or halving. */
+  readonly basis: 'suggested' | 'stated-limit' | 'halved';
+  /** The node's message. */
+  readonly reason: string;
+}
+
+/**
+ * The chain under the poller's cursor changed: the block it last read was replaced. The
+ * poller went back to the newest block it had read that is still canonical
+ * (`ancestor`) and reads again from `ancestor + 1`; logs already delivered are not
+ * delivered twice, and logs of the new chain are delivered even below the old cursor.
+ *
+ * @example
+ * ```ts
+ * nexus.diagnostics$
+ *   .pipe(filter((d): d is ReorgDiagnostic => d.kind === 'reorg'))
+ *   .subscribe((d) => console.warn(`reorg: block ${d.replacedBlock} replaced; re-reading from ${d.ancestor + 1}`));
+ * ```
+ */
+export interface ReorgDiagnostic {
+  readonly kind: 'reorg';
+  /** The block (the last one read) whose hash changed, or that is gone. */
+  readonly replacedBlock: number;
+  /** Its hash when it was read. */
+  readonly replacedHash: string;
+  /** The newest block read before that is still canonical; reading resumes above it. */
+  readonly ancestor: number;
+  /**
+   * `true` when even the oldest block the poller remembers was replaced: the reorg is
+   * deeper than its memory of block hashes, and logs below `ancestor + 1` that changed
+   * may not be re-read.
+   */
+  readonly deeperThanMemory: boolean;
+}
+
+/**
  * Something a client noticed and handled without failing a stream, published on
  * `nexus.diagnostics$` (and passed to `onDiagnostic` of {@link logPoller$}).
  *
@@ -58,4 +139,5 @@ export interface UndecodableLogDiagnostic {
  * });
  * ```
  */
-export type NexusDiagnostic = InvalidLogDiagnostic | UndecodableLogDiagnostic;
+export type NexusDiagnostic =
+  InvalidLogDiagnostic | UndecodableLogDiagnostic | RpcRetryDiagnostic | RangeSplitDiagnostic | ReorgDiagnostic;

@@ -1,8 +1,9 @@
-import type { Observable } from 'rxjs';
+import { type Observable, defer } from 'rxjs';
 import type { NexusEventsOptions } from '../client/NexusEventsOptions.js';
 import { resolveOptions, validateBlockNumber } from '../client/resolveOptions.js';
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 import { NEXUS_TOPIC0S } from '../nexus/nexusEventTopics.js';
+import { BlockSpan } from './BlockSpan.js';
 import type { LogBatch } from './LogBatch.js';
 import type { NexusDiagnostic } from './NexusDiagnostic.js';
 import { pollLogs } from './pollLogs.js';
@@ -24,7 +25,7 @@ export interface LogPollerOptions extends NexusEventsOptions {
    * subscription starts (head + 1 with no confirmations).
    */
   readonly fromBlock?: number | undefined;
-  /** Called with every {@link NexusDiagnostic} (skipped logs). */
+  /** Called with every {@link NexusDiagnostic} (skipped logs, retries, range splits, reorgs). */
   readonly onDiagnostic?: ((diagnostic: NexusDiagnostic) => void) | undefined;
 }
 
@@ -53,14 +54,17 @@ export function logPoller$(options: LogPollerOptions): Observable<LogBatch> {
   if (onDiagnostic !== undefined && typeof onDiagnostic !== 'function') {
     throw new InvalidOptionError('onDiagnostic', onDiagnostic, 'a function');
   }
-  return pollLogs({
-    rpc: resolved.rpc,
-    address: resolved.address.lower,
-    topics: NEXUS_TOPIC0S,
-    maxBlockRange: resolved.maxBlockRange,
-    pollInterval: resolved.pollInterval,
-    confirmations: resolved.confirmations,
-    fromBlock,
-    report: options.onDiagnostic ?? (() => undefined),
-  });
+  return defer(() =>
+    pollLogs({
+      rpc: resolved.rpc,
+      policy: resolved.policy,
+      address: resolved.address.lower,
+      topics: NEXUS_TOPIC0S,
+      span: new BlockSpan(resolved.maxBlockRange),
+      pollInterval: resolved.pollInterval,
+      confirmations: resolved.confirmations,
+      fromBlock,
+      report: options.onDiagnostic ?? (() => undefined),
+    }),
+  );
 }

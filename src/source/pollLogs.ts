@@ -1,8 +1,34 @@
-import { EMPTY, type Observable, concatMap, defer, exhaustMap, timer } from 'rxjs';
+import {
+  EMPTY,
+  type Observable,
+  concat,
+  concatMap,
+  defer,
+  exhaustMap,
+  catchError,
+  find,
+  from,
+  map,
+  of,
+  throwError,
+  timer,
+} from 'rxjs';
+import type { RpcBlockHeader } from '../codecs/RpcBlockHeader.js';
+import { NexusNotFoundError } from '../errors/NexusNotFoundError.js';
 import { afterEach } from '../internal/afterEach.js';
+import { checksumHex40 } from '../internal/address.js';
+import { type BlockAnchor, BlockHashWindow } from './BlockHashWindow.js';
 import type { LogBatch } from './LogBatch.js';
 import { type LogRangeReader, readLogRange } from './readLogRange.js';
-import { requestBlockNumber } from './rpcRequests.js';
+import { requestBlock, requestHasCode, requestLatestBlock } from './rpcRequests.js';
+
+/**
+ * How many blocks of hashes the poller remembers below its cursor: the deepest reorg it
+ * rewinds exactly. Deeper ones are rewound to the oldest remembered block and reported
+ * with `deeperThanMemory`. Kept below the streams' dedupe window, so that every log a
+ * rewind re-reads is still recognised as delivered.
+ */
+export const REORG_MEMORY_BLOCKS = 128;
 
 /** A resolved, validated poller configuration. */
 export interface PollLogsConfig extends LogRangeReader {
@@ -12,30 +38,173 @@ export interface PollLogsConfig extends LogRangeReader {
   readonly confirmations: number;
   /** First block to read; `undefined`: the first block not yet confirmed when polling starts. */
   readonly fromBlock?: number | undefined;
+  /** Test hook: told the poller's state after every tick. */
+  readonly inspect?: (state: { readonly cursor: number | undefined; readonly anchors: number }) => void;
 }
 
 /**
- * The poll loop. Each tick asks for the head and, when a new confirmed block exists,
- * reads from the cursor up to `head - confirmations` in chunks. Ticks that fall while a
- * poll is still running are dropped (`exhaustMap`), so polls never overlap; the cursor
- * moves past a chunk only after its batch has been delivered.
+ * The poll loop.
+ *
+ * Once, at start: `eth_getCode` of the Nexus (no code: {@link NexusNotFoundError}).
+ * Each tick asks for the head block. When it is the head of the last tick, nothing
+ * happened and the tick ends there. Otherwise:
+ * 1. the block the cursor last read (`anchor`) is checked against the chain: when its
+ *    hash changed (or it is gone), the poller walks back through its remembered anchors
+ *    to the newest one still canonical and moves the cursor back above it (a reorg);
+ * 2. the hash of the last confirmed block (`head - confirmations`) is fetched, then
+ *    `[cursor, confirmed]` is read in chunks, and that hash becomes the new anchor.
+ * Fetching the hash before the logs means a reorg racing the read always shows up at
+ * the next tick's check, never goes unseen.
+ *
+ * Ticks that fall while a poll is still running are dropped (`exhaustMap`), so polls
+ * never overlap; the cursor moves past a chunk only after its batch was delivered.
+ * The first batch read after a rewind has `rewound: true`.
  */
 export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
   return defer(() => {
+    const anchors = new BlockHashWindow(REORG_MEMORY_BLOCKS);
     let cursor = config.fromBlock;
-    return timer(0, config.pollInterval).pipe(
-      exhaustMap(() =>
-        requestBlockNumber(config.rpc).pipe(
-          concatMap((head) => {
-            const confirmed = head - config.confirmations;
-            cursor ??= Math.max(0, confirmed + 1);
-            return confirmed < cursor ? EMPTY : readLogRange(config, cursor, confirmed);
+    let lastHeadHash: string | undefined;
+    let rewound = false;
+
+    const header = (number: number): Observable<RpcBlockHeader | null> =>
+      number < 0 ? of(null) : requestBlock(config, number);
+
+    /** The current hash of `number`, from headers at hand when possible. */
+    const hashAt = (number: number, known: readonly (RpcBlockHeader | null)[]): Observable<string | null> => {
+      for (const block of known) {
+        if (block === null) continue;
+        if (block.number === number) return of(block.hash);
+        if (block.number === number + 1) return of(block.parentHash);
+      }
+      return header(number).pipe(map((block) => block?.hash ?? null));
+    };
+
+    /** Moves the cursor back above the newest anchor that is still canonical. */
+    const rewind = (replaced: BlockAnchor, head: RpcBlockHeader): Observable<never> =>
+      from(
+        anchors.newestFirst().filter((anchor) => anchor.number < replaced.number && anchor.number <= head.number),
+      ).pipe(
+        concatMap((anchor) =>
+          header(anchor.number).pipe(map((block) => (block?.hash === anchor.hash ? anchor : undefined))),
+        ),
+        find((anchor): anchor is BlockAnchor => anchor !== undefined),
+        concatMap((ancestor) => {
+          const deeperThanMemory = ancestor === undefined;
+          // No remembered block survived: re-read the last REORG_MEMORY_BLOCKS blocks.
+          const resumeAt =
+            ancestor === undefined ? Math.max(0, replaced.number - REORG_MEMORY_BLOCKS) : ancestor.number + 1;
+          anchors.forgetFrom(resumeAt);
+          cursor = resumeAt;
+          rewound = true;
+          config.report({
+            kind: 'reorg',
+            replacedBlock: replaced.number,
+            replacedHash: replaced.hash,
+            ancestor: resumeAt - 1,
+            deeperThanMemory,
+          });
+          return EMPTY;
+        }),
+      );
+
+    /** Reads `[cursor, end]` (end's header fetched first) and anchors the chain at `end`. */
+    const readUpTo = (end: RpcBlockHeader): Observable<LogBatch> => {
+      const start = cursor ?? end.number + 1;
+      return concat(
+        readLogRange(config, start, end.number).pipe(
+          map((batch) => {
+            if (!rewound) return batch;
+            rewound = false;
+            return { ...batch, rewound: true as const };
           }),
           afterEach((batch) => {
             cursor = batch.toBlock + 1;
           }),
         ),
+        defer(() => {
+          anchors.remember(end.number, end.hash);
+          return EMPTY;
+        }),
+      );
+    };
+
+    const poll = (head: RpcBlockHeader): Observable<LogBatch> => {
+      if (head.hash === lastHeadHash) return EMPTY;
+      const confirmed = head.number - config.confirmations;
+      const endHeader$ = confirmed === head.number ? of(head) : header(confirmed);
+
+      if (cursor === undefined) {
+        // Default start: the first unconfirmed block. Anchor the chain just below it, so
+        // that a reorg of what others read before this point is still seen.
+        return endHeader$.pipe(
+          concatMap((end) => {
+            if (end === null && confirmed >= 0) return throwError(() => new ChainMoved());
+            cursor = Math.max(0, confirmed + 1);
+            if (end !== null) anchors.remember(end.number, end.hash);
+            return EMPTY;
+          }),
+        );
+      }
+
+      const anchor = anchors.latest;
+      const readable = confirmed >= cursor;
+      // Check the anchor when there is something to read, or when the head is at or
+      // below it (the chain was replaced from there, or a lagging node answered).
+      const check = anchor !== undefined && (readable || head.number <= anchor.number);
+      if (!check && !readable) return EMPTY;
+
+      // The end's header is fetched first: its parent hash may spare the anchor check a request.
+      return (readable ? endHeader$ : of(null)).pipe(
+        concatMap((end) => {
+          if (readable && end === null) return throwError(() => new ChainMoved());
+          const verify$ =
+            check && anchor !== undefined
+              ? hashAt(anchor.number, [head, end]).pipe(
+                  concatMap((hash) => (hash === anchor.hash ? EMPTY : rewind(anchor, head))),
+                )
+              : EMPTY;
+          // After a rewind there may be something to read even if there was not before.
+          const read$ = defer(() => {
+            if (cursor === undefined || confirmed < cursor) return EMPTY;
+            return (end === null ? endHeader$ : of(end)).pipe(
+              concatMap((block) => (block === null ? throwError(() => new ChainMoved()) : readUpTo(block))),
+            );
+          });
+          return concat(verify$, read$);
+        }),
+      );
+    };
+
+    const ticks$ = timer(0, config.pollInterval).pipe(
+      exhaustMap(() =>
+        requestLatestBlock(config).pipe(
+          concatMap((head) =>
+            concat(
+              poll(head),
+              defer(() => {
+                lastHeadHash = head.hash;
+                config.inspect?.({ cursor, anchors: anchors.size });
+                return EMPTY;
+              }),
+            ),
+          ),
+          // The chain moved between two requests of this tick: the next tick starts over.
+          catchError((error: unknown) => (error instanceof ChainMoved ? EMPTY : throwError(() => error))),
+        ),
       ),
+    );
+
+    return concat(
+      requestHasCode(config, config.address).pipe(
+        concatMap((hasCode) =>
+          hasCode ? EMPTY : throwError(() => new NexusNotFoundError(checksumHex40(config.address.slice(2)))),
+        ),
+      ),
+      ticks$,
     );
   });
 }
+
+/** The confirmed block vanished between the head request and its own: abandon the tick. */
+class ChainMoved extends Error {}

@@ -1,32 +1,208 @@
-import { type Observable, type ObservableInput, catchError, defer, from, map, throwError } from 'rxjs';
-import { Quantity } from '../codecs/hex.js';
+import {
+  type Observable,
+  type ObservableInput,
+  catchError,
+  defer,
+  from,
+  map,
+  retry,
+  throwError,
+  timeout,
+  timer,
+} from 'rxjs';
+import { RpcBlockHeader } from '../codecs/RpcBlockHeader.js';
+import { Bytes } from '../codecs/hex.js';
 import { reportErrors } from '../codecs/reportErrors.js';
 import { InvalidRpcResponseError } from '../errors/InvalidRpcResponseError.js';
 import { OgpuEventsError } from '../errors/OgpuEventsError.js';
 import { RpcRequestError } from '../errors/RpcRequestError.js';
+import { RpcUnavailableError } from '../errors/RpcUnavailableError.js';
 import type { GetLogsFilter, NexusRpc } from '../rpc/NexusRpc.js';
+import { type RpcFailure, unwrapRpcError } from '../rpc/RpcFailure.js';
+import { type RpcFailureClass, classifyRpcFailure } from '../rpc/classifyRpcFailure.js';
+import type { NexusDiagnostic } from './NexusDiagnostic.js';
+import { type RequestPolicy, backoffDelay } from './RequestPolicy.js';
 
-/** Runs one RPC call lazily; any failure that is not already ours becomes an {@link RpcRequestError}. */
-function request<T>(method: string, call: () => ObservableInput<T>): Observable<T> {
-  return defer(() => from(call())).pipe(
-    catchError((error: unknown) =>
-      throwError(() => (error instanceof OgpuEventsError ? error : new RpcRequestError(method, error))),
-    ),
+/** What every request needs: the transport, how to time out and retry, where to report. */
+export interface RequestContext {
+  readonly rpc: NexusRpc;
+  readonly policy: RequestPolicy;
+  readonly report: (diagnostic: NexusDiagnostic) => void;
+}
+
+/** An `eth_getLogs` the node refused for its size. Caught by the range reader, which asks for less. */
+export class LogRangeRefusal extends Error {
+  override name = 'LogRangeRefusal';
+  constructor(
+    readonly refusal: Extract<RpcFailureClass, { kind: 'range' }>,
+    /** What the node said. */
+    readonly failure: RpcFailure,
+  ) {
+    super(failure.message);
+  }
+}
+
+/** A failure worth another attempt. Internal: it never leaves {@link request}. */
+class TransientFailure extends Error {
+  constructor(
+    readonly error: OgpuEventsError,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(error.shortMessage);
+  }
+}
+
+/**
+ * The one place requests go through. One attempt: call, time out after
+ * `policy.timeout`, parse. A failure is classified (message first, then JSON-RPC code,
+ * HTTP status, socket error):
+ * - transient (and results that fail `parse`): retried with backoff, reported as
+ *   `rpc-retry`; when `policy.maxRetries` is spent, fails with {@link RpcUnavailableError};
+ * - a size refusal of `eth_getLogs`: fails at once with {@link LogRangeRefusal};
+ * - anything else: fails at once with {@link RpcRequestError}.
+ */
+export function request<T>(
+  context: RequestContext,
+  method: string,
+  call: () => ObservableInput<unknown>,
+  parse: (result: unknown) => T,
+): Observable<T> {
+  const { policy } = context;
+  return defer(() => {
+    let attempts = 0;
+    let timeouts = 0;
+    const attempt$ = defer(() => {
+      attempts += 1;
+      return from(call()).pipe(
+        timeout({
+          first: policy.timeout,
+          with: () => throwError(() => new TimeoutFailure(policy.timeout)),
+        }),
+        map(parse),
+      );
+    });
+    return attempt$.pipe(
+      catchError((error: unknown) => {
+        if (error instanceof TimeoutFailure) timeouts += 1;
+        // A node that keeps timing out on the same eth_getLogs is likely choking on its
+        // size: from the second timeout on, the range reader is asked to split it.
+        const heavy = method === 'eth_getLogs' && error instanceof TimeoutFailure && timeouts >= 2;
+        return throwError(() => classify(method, error, heavy));
+      }),
+      retry({
+        count: policy.maxRetries,
+        delay: (error: unknown, retryNumber: number) => {
+          if (!(error instanceof TransientFailure)) return throwError(() => error);
+          const delayMs = backoffDelay(policy, retryNumber, error.retryAfterMs);
+          context.report({
+            kind: 'rpc-retry',
+            method,
+            retry: retryNumber,
+            delayMs,
+            reason: error.error.shortMessage,
+            error: error.error,
+          });
+          return timer(delayMs);
+        },
+      }),
+      catchError((error: unknown) =>
+        throwError(() =>
+          error instanceof TransientFailure ? new RpcUnavailableError(method, attempts, error.error) : error,
+        ),
+      ),
+    );
+  });
+}
+
+/** An attempt that got no answer in time. */
+class TimeoutFailure extends Error {
+  override name = 'TimeoutError';
+  readonly code = 'TIMEOUT';
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
+}
+
+function classify(method: string, error: unknown, heavy: boolean): Error {
+  if (error instanceof InvalidRpcResponseError) return new TransientFailure(error, undefined);
+  if (error instanceof OgpuEventsError || error instanceof LogRangeRefusal) return error;
+  const failure = unwrapRpcError(error);
+  const kind: RpcFailureClass = heavy ? { kind: 'range' } : classifyRpcFailure(failure, method);
+  const typed = new RpcRequestError(method, error, {
+    message: failure.message,
+    rpcCode: failure.rpcCode,
+    httpStatus: failure.httpStatus,
+  });
+  switch (kind.kind) {
+    case 'range':
+      return new LogRangeRefusal(kind, failure);
+    case 'transient':
+      return new TransientFailure(typed, kind.retryAfterMs);
+    case 'fatal':
+      return typed;
+  }
+}
+
+const parseHeader =
+  (method: string) =>
+  (result: unknown): RpcBlockHeader | null => {
+    if (result === null) return null;
+    const header = RpcBlockHeader.decode(result);
+    if (header._tag === 'Left') throw new InvalidRpcResponseError(method, result, reportErrors(header.left));
+    return header.right;
+  };
+
+/** The head block: `eth_getBlockByNumber('latest')`. A `null` answer is invalid (and retried). */
+export function requestLatestBlock(context: RequestContext): Observable<RpcBlockHeader> {
+  return request(
+    context,
+    'eth_getBlockByNumber',
+    () => context.rpc.getBlock('latest'),
+    (result) => {
+      const header = parseHeader('eth_getBlockByNumber')(result);
+      if (header === null) throw new InvalidRpcResponseError('eth_getBlockByNumber', result, ['no latest block']);
+      return header;
+    },
   );
 }
 
-/** `eth_blockNumber`, validated to a safe integer. */
-export function requestBlockNumber(rpc: NexusRpc): Observable<number> {
-  return request('eth_blockNumber', () => rpc.getBlockNumber()).pipe(
-    map((result) => {
-      const head = Quantity.decode(result);
-      if (head._tag === 'Left') throw new InvalidRpcResponseError('eth_blockNumber', result, reportErrors(head.left));
-      return head.right;
-    }),
+/** Block `number`'s header, or `null` when the chain has no such block (now). */
+export function requestBlock(context: RequestContext, number: number): Observable<RpcBlockHeader | null> {
+  return request(
+    context,
+    'eth_getBlockByNumber',
+    () => context.rpc.getBlock(number),
+    parseHeader('eth_getBlockByNumber'),
   );
 }
 
-/** `eth_getLogs`, unvalidated: {@link validateRpcLogs} checks the result. */
-export function requestLogs(rpc: NexusRpc, filter: GetLogsFilter): Observable<unknown> {
-  return request('eth_getLogs', () => rpc.getLogs(filter));
+/** `eth_getLogs`, unvalidated: the range reader validates each log. */
+export function requestLogs(context: RequestContext, filter: GetLogsFilter): Observable<unknown> {
+  return request(
+    context,
+    'eth_getLogs',
+    () => context.rpc.getLogs(filter),
+    (result) => {
+      if (!Array.isArray(result))
+        throw new InvalidRpcResponseError('eth_getLogs', result, ['expected an array of logs']);
+      return result;
+    },
+  );
+}
+
+/** Whether `address` holds contract code: `eth_getCode`. */
+export function requestHasCode(context: RequestContext, address: string): Observable<boolean> {
+  return request(
+    context,
+    'eth_getCode',
+    () => context.rpc.getCode(address),
+    (result) => {
+      const code = Bytes.decode(result);
+      // Some nodes answer "0x0" for an empty account.
+      if (code._tag === 'Left' && result !== '0x0') {
+        throw new InvalidRpcResponseError('eth_getCode', result, reportErrors(code.left));
+      }
+      return code._tag === 'Right' && code.right.length > 2;
+    },
+  );
 }

@@ -1,5 +1,6 @@
-import { EMPTY, type Observable, concat, concatMap, defer, of } from 'rxjs';
+import { EMPTY, type Observable, concat, concatMap, defer, map, of } from 'rxjs';
 import { afterEach } from '../internal/afterEach.js';
+import { concatEager } from '../internal/concatEager.js';
 import type { LogBatch } from '../source/LogBatch.js';
 
 /** Inputs of {@link contiguousBatches}. */
@@ -15,54 +16,58 @@ export interface ContiguousBatchesParams {
   readonly read: (fromBlock: number, toBlock: number) => Observable<LogBatch>;
 }
 
+type Step = { readonly own: LogBatch } | { readonly live: LogBatch };
+
 /**
  * One stream's view of the chain: batches that together cover every block from its
- * start onward exactly once, in order.
+ * start onward, in order, at least once (the stream's dedupe drops what is seen twice).
  *
- * A stream keeps its own cursor (`next`, the first block it has not seen) instead of
- * trusting the shared poller to be where it needs it:
- * - at subscription it reads the head; with `fromBlock` it backfills
- *   `[fromBlock, head - confirmations]`, otherwise it starts at `head + 1`;
- * - then it follows the shared live batches: a batch wholly below the cursor is skipped,
- *   one that overlaps it is trimmed, and one that starts above it is preceded by a read
- *   of the gap. So joining a poller that is behind, ahead, or just starting never loses
- *   or repeats a block, and the backfill → live handoff needs no buffering.
+ * The stream subscribes to the shared live batches first and holds them while it starts
+ * (so that a reorg the shared poller notices during a long backfill still reaches it):
+ * - it reads the head; with `fromBlock` it backfills `[fromBlock, head - confirmations]`,
+ *   otherwise its start is `head + 1`;
+ * - then it follows the live batches, held ones first: blocks below its start are cut
+ *   off; a batch that starts above the stream's cursor is preceded by a read of the gap;
+ *   a batch that overlaps blocks the stream already covered passes whole, because it may
+ *   be the poller re-reading after a reorg. So joining a poller that is behind, ahead, or
+ *   just starting never loses a block.
  */
 export function contiguousBatches(params: ContiguousBatchesParams): Observable<LogBatch> {
   return defer(() => {
+    let start = 0;
     let next = 0;
     const advance = afterEach<LogBatch>((batch) => {
-      next = batch.toBlock + 1;
+      next = Math.max(next, batch.toBlock + 1);
     });
 
     const start$ = params.head$.pipe(
       concatMap((head) => {
-        if (params.fromBlock === undefined) {
-          next = head + 1;
-          return EMPTY;
-        }
-        next = params.fromBlock;
-        return params.read(params.fromBlock, head - params.confirmations).pipe(advance);
+        start = params.fromBlock ?? head + 1;
+        next = start;
+        return params.fromBlock === undefined ? EMPTY : params.read(params.fromBlock, head - params.confirmations);
       }),
+      map((batch): Step => ({ own: batch })),
     );
+    const live$ = params.live$.pipe(map((batch): Step => ({ live: batch })));
 
-    const follow$ = params.live$.pipe(
-      concatMap((batch) => {
-        if (batch.toBlock < next) return EMPTY;
-        const gap$ = batch.fromBlock > next ? params.read(next, batch.fromBlock - 1) : EMPTY;
+    return concatEager(start$, live$).pipe(
+      concatMap((step) => {
+        if ('own' in step) return of(step.own).pipe(advance);
+        const batch = step.live;
+        if (batch.toBlock < start) return EMPTY;
+        const from = Math.max(batch.fromBlock, start);
+        const gap$ = from > next ? params.read(next, from - 1) : EMPTY;
         return concat(
           gap$,
-          defer(() => of(trimBatch(batch, next))),
+          defer(() => of(trimBatch(batch, start))),
         ).pipe(advance);
       }),
     );
-
-    return concat(start$, follow$);
   });
 }
 
 /** The part of `batch` at or above block `from`. */
 function trimBatch(batch: LogBatch, from: number): LogBatch {
   if (batch.fromBlock >= from) return batch;
-  return { fromBlock: from, toBlock: batch.toBlock, logs: batch.logs.filter((log) => log.blockNumber >= from) };
+  return { ...batch, fromBlock: from, logs: batch.logs.filter((log) => log.blockNumber >= from) };
 }

@@ -7,7 +7,11 @@ import type { LogPosition } from '../events/NexusEvent.js';
  * a log that old is treated as seen (every stream delivers in chain order, so only a
  * re-read can bring one back).
  */
-export function distinctLogs<T extends LogPosition>(windowBlocks: number): MonoTypeOperatorFunction<T> {
+export function distinctLogs<T extends LogPosition>(
+  windowBlocks: number,
+  /** Test hook: told the number of remembered keys after each log. */
+  inspect?: (rememberedKeys: number) => void,
+): MonoTypeOperatorFunction<T> {
   return (source) =>
     defer(() => {
       const seen = new Map<string, number>();
@@ -31,6 +35,7 @@ export function distinctLogs<T extends LogPosition>(windowBlocks: number): MonoT
             highest = log.blockNumber;
             forgetBelow(highest - windowBlocks);
           }
+          inspect?.(seen.size);
           return true;
         }),
       );

@@ -2,31 +2,33 @@ import { type Observable, concatMap, filter, map } from 'rxjs';
 import type { RpcLog } from '../codecs/RpcLog.js';
 import type { NexusEvent } from '../events/NexusEvent.js';
 import { normalizeAddress } from '../internal/address.js';
-import type { NexusRpc } from '../rpc/NexusRpc.js';
+import type { BlockSpan } from '../source/BlockSpan.js';
 import type { LogBatch } from '../source/LogBatch.js';
 import type { IndexedLogBatch } from './routeLogBatch.js';
-import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
+import { REORG_MEMORY_BLOCKS } from '../source/pollLogs.js';
 import { readLogRange } from '../source/readLogRange.js';
-import { requestBlockNumber } from '../source/rpcRequests.js';
+import { type RequestContext, requestLatestBlock } from '../source/rpcRequests.js';
 import { type StreamOptions, validateStreamOptions } from './StreamOptions.js';
 import { contiguousBatches } from './contiguousBatches.js';
 import { decodeNexusLog, isInScope, shapeProblem } from './decodeNexusLog.js';
 import { distinctLogs } from './distinctLogs.js';
 import type { NexusEventDescriptor } from './nexusEventDescriptors.js';
 
-/** How many blocks below the newest one a stream remembers delivered logs. */
-export const DEDUPE_WINDOW_BLOCKS = 256;
+/**
+ * How many blocks below the newest one a stream remembers delivered logs. Twice the
+ * poller's reorg memory, so that whatever a rewind re-reads is recognised.
+ */
+export const DEDUPE_WINDOW_BLOCKS = 2 * REORG_MEMORY_BLOCKS;
 
 /** What every stream of one client shares. */
-export interface StreamContext {
-  readonly rpc: NexusRpc;
+export interface StreamContext extends RequestContext {
   /** Nexus address, lower case. */
   readonly address: string;
   readonly confirmations: number;
-  readonly maxBlockRange: number;
+  /** The client's learnt `eth_getLogs` span. */
+  readonly span: BlockSpan;
   /** The client's one shared poller. */
   readonly live$: Observable<IndexedLogBatch>;
-  readonly report: (diagnostic: NexusDiagnostic) => void;
 }
 
 const NO_LOGS: readonly RpcLog[] = Object.freeze([]);
@@ -58,7 +60,7 @@ export function nexusEventStream<E extends NexusEvent>(
   };
 
   return contiguousBatches({
-    head$: requestBlockNumber(context.rpc),
+    head$: requestLatestBlock(context).pipe(map((head) => head.number)),
     fromBlock,
     confirmations: context.confirmations,
     live$: context.live$.pipe(

@@ -1,7 +1,12 @@
-import { type Observable, defer, finalize, tap } from 'rxjs';
+import { type Observable, defer, finalize, of, tap } from 'rxjs';
 import { type RunHelpers, TestScheduler } from 'rxjs/testing';
 import type { GetLogsFilter, NexusRpc } from 'ogpu-events';
 import { type LogSpec, quantity, rawLog } from './logs';
+
+/** The hash the scripted chain gives version `version` of block `n`. */
+export function blockHash(n: number, version = 0): string {
+  return `0x${version.toString(16).padStart(8, '0')}${n.toString(16).padStart(56, '0')}`;
+}
 
 /** A TestScheduler whose assertions are jest's deep equality (asymmetric matchers allowed). */
 export function createScheduler(): TestScheduler {
@@ -24,12 +29,20 @@ export function runMarbles<T>(test: (helpers: RunHelpers, scheduler: TestSchedul
 /** Options of {@link scriptedRpc}. */
 export interface ScriptedRpcOptions {
   /**
-   * The head the node reports: the n-th `eth_blockNumber` answers `heads[n]` (the last
-   * value repeats), or a function of the virtual time of the call.
+   * The head the node reports: the n-th `getBlock('latest')` answers block `heads[n]`
+   * (the last value repeats), or a function of the virtual time of the call.
    */
   readonly heads: readonly number[] | ((now: number) => number);
-  /** Frames an `eth_blockNumber` takes (default 1). */
+  /** Frames a `getBlock` takes (default 1). */
   readonly headLatency?: number;
+  /**
+   * Which version of block `n` the chain has at virtual time `now` (default 0 for all):
+   * a block's hash is derived from its number and version, so changing the version of
+   * blocks from some height on at some time is a reorg.
+   */
+  readonly blockVersion?: (block: number, now: number) => number;
+  /** The answer to `eth_getCode` (default non-empty code), given synchronously. */
+  readonly code?: string;
   /** The chain's logs; `eth_getLogs` answers those of its block range and topic0s. */
   readonly logs?: readonly LogSpec[];
   /** Frames an `eth_getLogs` takes (default 1). */
@@ -41,8 +54,10 @@ export interface ScriptedRpcOptions {
 /** A fake node on the virtual clock, with a record of what was asked of it. */
 export interface ScriptedRpc {
   readonly rpc: NexusRpc;
-  /** Virtual time of every `eth_blockNumber`. */
+  /** Virtual time of every `getBlock('latest')` (the head request of a poll tick or a stream start). */
   readonly blockNumberCalls: number[];
+  /** Every `getBlock(n)` of a numbered block: `[virtual time, n]`. */
+  readonly blockCalls: [number, number][];
   /** Every `eth_getLogs`, with its virtual time. */
   readonly getLogsCalls: { readonly at: number; readonly filter: GetLogsFilter }[];
   /** The `[fromBlock, toBlock]` of every `eth_getLogs`, in order. */
@@ -54,6 +69,8 @@ export interface ScriptedRpc {
 /** A scripted JSON-RPC node whose answers are cold observables of the TestScheduler. */
 export function scriptedRpc({ cold }: RunHelpers, scheduler: TestScheduler, options: ScriptedRpcOptions): ScriptedRpc {
   const blockNumberCalls: number[] = [];
+  const blockCalls: [number, number][] = [];
+  let lastHead = -1;
   const getLogsCalls: { at: number; filter: GetLogsFilter }[] = [];
   let active = 0;
   let maxActive = 0;
@@ -67,13 +84,26 @@ export function scriptedRpc({ cold }: RunHelpers, scheduler: TestScheduler, opti
     return head;
   };
 
+  const header = (n: number, now: number): Record<string, string> => ({
+    number: quantity(n),
+    hash: blockHash(n, options.blockVersion?.(n, now) ?? 0),
+    parentHash: n === 0 ? `0x${'0'.repeat(64)}` : blockHash(n - 1, options.blockVersion?.(n - 1, now) ?? 0),
+  });
+
   const rpc: NexusRpc = {
-    getBlockNumber: () => {
+    getBlock: (block) => {
       const now = scheduler.now();
-      const head = headAt(blockNumberCalls.length, now);
-      blockNumberCalls.push(now);
-      return cold(`${delay(options.headLatency ?? 1)}(a|)`, { a: quantity(head) });
+      const latency = delay(options.headLatency ?? 1);
+      if (block === 'latest') {
+        const head = headAt(blockNumberCalls.length, now);
+        blockNumberCalls.push(now);
+        lastHead = head;
+        return cold(`${latency}(a|)`, { a: header(head, now) });
+      }
+      blockCalls.push([now, block]);
+      return cold(`${latency}(a|)`, { a: block > lastHead ? null : header(block, now) });
     },
+    getCode: () => of(options.code ?? '0x6080604052'),
     getLogs: (filter: GetLogsFilter): Observable<unknown> => {
       getLogsCalls.push({ at: scheduler.now(), filter });
       active += 1;
@@ -104,6 +134,7 @@ export function scriptedRpc({ cold }: RunHelpers, scheduler: TestScheduler, opti
   return {
     rpc,
     blockNumberCalls,
+    blockCalls,
     getLogsCalls,
     ranges: () => getLogsCalls.map(({ filter }) => [filter.fromBlock, filter.toBlock]),
     maxConcurrentGetLogs: () => maxActive,
@@ -115,13 +146,17 @@ export function untouchableRpc(): NexusRpc & { readonly calls: string[] } {
   const calls: string[] = [];
   return {
     calls,
-    getBlockNumber: () => {
-      calls.push('eth_blockNumber');
-      throw new Error('eth_blockNumber must not be called');
+    getBlock: () => {
+      calls.push('eth_getBlockByNumber');
+      throw new Error('eth_getBlockByNumber must not be called');
     },
     getLogs: () => {
       calls.push('eth_getLogs');
       throw new Error('eth_getLogs must not be called');
+    },
+    getCode: () => {
+      calls.push('eth_getCode');
+      throw new Error('eth_getCode must not be called');
     },
   };
 }

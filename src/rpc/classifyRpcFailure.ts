@@ -1,0 +1,112 @@
+import type { RpcFailure } from './RpcFailure.js';
+
+/**
+ * What to do about a failed request:
+ * - `range`: the node refuses the size of an `eth_getLogs` (block span or result count);
+ *   ask again for less. `suggested` is the range the node proposed, `limit` the block span
+ *   it stated, when it said either.
+ * - `transient`: the node or the path to it is in trouble; the same request may succeed
+ *   later (after `retryAfterMs`, when the node said so).
+ * - `fatal`: asking again cannot help (method missing, bad parameters, authentication).
+ */
+export type RpcFailureClass =
+  | {
+      readonly kind: 'range';
+      readonly suggested?: { readonly fromBlock: number; readonly toBlock: number };
+      readonly limit?: number;
+    }
+  | { readonly kind: 'transient'; readonly retryAfterMs?: number }
+  | { readonly kind: 'fatal' };
+
+/**
+ * Messages of public endpoints that refuse an `eth_getLogs` for its size. Matched first,
+ * because providers reuse generic codes (-32000, -32005, -32600, -32602) for them.
+ */
+const RANGE_MESSAGES: readonly RegExp[] = [
+  /block range/i, // "block range is too wide", "exceed maximum block range: 5000", "up to a 2K block range"
+  /blocks? range/i, // "eth_getLogs and eth_newFilter are limited to a 10,000 blocks range"
+  /range (?:of )?\d[\d,]* (?:blocks? )?exceeds/i, // "range 5000 exceeds limit of 2000"
+  /limited to a [\d,]+k? (?:blocks? )?range/i, // "eth_getLogs is limited to a 10,000 range"
+  /(?:more|greater) than [\d,]+ (?:results|logs)/i, // "query returned more than 10000 results"
+  /response size (?:exceeded|is larger|should not|too)/i, // "Log response size exceeded"
+  /too many (?:results|logs|blocks)/i,
+  /max(?:imum)? (?:results|logs)/i, // "query exceeds max results 20000"
+  /(?:query|range) (?:is )?too (?:large|wide|big)/i,
+  /(?:query|request) timeout exceeded.*(?:range|blocks)/i, // "Query timeout exceeded. Consider reducing your block range."
+  /range (?:is )?too (?:large|wide|big)/i,
+];
+
+/** `[0x1a, 0x2f]` (Infura, Alchemy: "Try with this block range" / "this block range should work"). */
+const SUGGESTED_RANGE = /\[\s*(0x[0-9a-f]+)\s*,\s*(0x[0-9a-f]+)\s*\]/i;
+
+/** Stated limits: "limit of 2000", "max block range 5000", "limited to a 10,000 range", "up to a 2K block range", "max is 1k blocks". */
+const STATED_LIMITS: readonly RegExp[] = [
+  /limit(?:ed)? (?:of|to)(?: a)? ([\d,]+)(k?)\b/i,
+  /max(?:imum)? (?:block )?range(?: is)?:? ([\d,]+)(k?)\b/i,
+  /up to (?:a )?([\d,]+)(k?) block/i,
+  /max(?:imum)? is ([\d,]+)(k?) blocks/i,
+  /([\d,]+)(k?) blocks? (?:max|maximum|limit)/i,
+];
+
+/** JSON-RPC codes that retrying cannot fix (when the message is not a range refusal). */
+const FATAL_RPC_CODES: ReadonlySet<number> = new Set([
+  -32700, // parse error: the request was not JSON
+  -32600, // invalid request
+  -32601, // method not found
+  -32602, // invalid params
+  -32004, // method not supported
+  -32006, // JSON-RPC version not supported
+]);
+
+/** HTTP statuses that retrying cannot fix: bad request, authentication, wrong URL. */
+const FATAL_HTTP_STATUSES: ReadonlySet<number> = new Set([400, 401, 403, 404, 405, 410, 414, 501]);
+
+/**
+ * Classifies a failure by message first and code second. Anything not known to be
+ * hopeless is transient: the poller waits for a node rather than dying on it.
+ */
+export function classifyRpcFailure(failure: RpcFailure, method: string): RpcFailureClass {
+  if (method === 'eth_getLogs' && RANGE_MESSAGES.some((pattern) => pattern.test(failure.message))) {
+    return rangeClass(failure.message);
+  }
+  if (failure.httpStatus === 429) return transient(failure);
+  if (failure.rpcCode !== undefined && FATAL_RPC_CODES.has(failure.rpcCode)) return { kind: 'fatal' };
+  if (
+    failure.rpcCode === undefined &&
+    failure.httpStatus !== undefined &&
+    FATAL_HTTP_STATUSES.has(failure.httpStatus)
+  ) {
+    return { kind: 'fatal' };
+  }
+  return transient(failure);
+}
+
+function transient(failure: RpcFailure): RpcFailureClass {
+  return failure.retryAfterMs === undefined
+    ? { kind: 'transient' }
+    : { kind: 'transient', retryAfterMs: failure.retryAfterMs };
+}
+
+function rangeClass(message: string): RpcFailureClass {
+  const range = SUGGESTED_RANGE.exec(message);
+  const suggested =
+    range?.[1] !== undefined && range[2] !== undefined
+      ? { fromBlock: Number.parseInt(range[1], 16), toBlock: Number.parseInt(range[2], 16) }
+      : undefined;
+  const limit = statedLimit(message);
+  return {
+    kind: 'range',
+    ...(suggested !== undefined && suggested.toBlock >= suggested.fromBlock ? { suggested } : {}),
+    ...(limit === undefined ? {} : { limit }),
+  };
+}
+
+function statedLimit(message: string): number | undefined {
+  for (const pattern of STATED_LIMITS) {
+    const match = pattern.exec(message);
+    if (match?.[1] === undefined) continue;
+    const value = Number(match[1].replaceAll(',', '')) * (match[2]?.toLowerCase() === 'k' ? 1000 : 1);
+    if (Number.isSafeInteger(value) && value > 0) return value;
+  }
+  return undefined;
+}
