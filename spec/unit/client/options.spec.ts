@@ -12,6 +12,9 @@ import {
   DEFAULT_CONFIRMATIONS,
   DEFAULT_MAX_BLOCK_RANGE,
   DEFAULT_POLL_INTERVAL,
+  DEFAULT_REQUEST_TIMEOUT,
+  DEFAULT_RETRY_INITIAL_DELAY,
+  DEFAULT_RETRY_MAX_DELAY,
   resolveOptions,
 } from '../../../src/client/resolveOptions';
 import { NEXUS_ADDRESS } from '../helpers/logs';
@@ -109,11 +112,21 @@ describe('client options', () => {
       expect((error as InvalidOptionError).option).toBe('rpcUrl');
     });
 
-    it('an InvalidOptionError for an rpc without getBlockNumber and getLogs, or a provider without send', () => {
-      const rpc = thrown(() => create(untyped({ address: NEXUS_ADDRESS, rpc: { getLogs: () => [] } })));
+    it.each([
+      ['only getLogs', { getLogs: () => [] }],
+      ['the former getBlockNumber and getLogs', { getBlockNumber: () => '0x1', getLogs: () => [] }],
+      ['getBlock and getLogs but no getCode', { getBlock: (): null => null, getLogs: () => [] }],
+      ['getBlock, getLogs and a getCode that is not a function', { getBlock: (): null => null, getLogs: () => [], getCode: '0x' }],
+    ])('an InvalidOptionError for an rpc with %s, naming the three methods it needs', (_what, rpc) => {
+      const error = thrown(() => create(untyped({ address: NEXUS_ADDRESS, rpc })));
+
+      expect(error).toMatchObject({ code: 'INVALID_OPTION', option: 'rpc', value: rpc });
+      expect(error.message).toContain('getBlock(block), getLogs(filter) and getCode(address)');
+    });
+
+    it('an InvalidOptionError for a provider without send', () => {
       const provider = thrown(() => create(untyped({ address: NEXUS_ADDRESS, provider: {} })));
 
-      expect(rpc).toMatchObject({ code: 'INVALID_OPTION', option: 'rpc' });
       expect(provider).toMatchObject({ code: 'INVALID_OPTION', option: 'provider' });
     });
 
@@ -194,8 +207,19 @@ describe('client options', () => {
         pollInterval: DEFAULT_POLL_INTERVAL,
         confirmations: DEFAULT_CONFIRMATIONS,
         maxBlockRange: DEFAULT_MAX_BLOCK_RANGE,
+        // retried forever by default, with jitter
+        policy: {
+          timeout: DEFAULT_REQUEST_TIMEOUT,
+          maxRetries: Number.POSITIVE_INFINITY,
+          initialDelay: DEFAULT_RETRY_INITIAL_DELAY,
+          maxDelay: DEFAULT_RETRY_MAX_DELAY,
+          random: Math.random,
+        },
       });
       expect([DEFAULT_POLL_INTERVAL, DEFAULT_CONFIRMATIONS, DEFAULT_MAX_BLOCK_RANGE]).toEqual([2_000, 0, 2_000]);
+      expect([DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_INITIAL_DELAY, DEFAULT_RETRY_MAX_DELAY]).toEqual([
+        10_000, 250, 30_000,
+      ]);
     });
 
     it('keeps valid values as given, including the smallest ones', () => {
@@ -226,8 +250,9 @@ describe('client options', () => {
 
     it('the preset supplies the node when none is given, without calling it', () => {
       const resolved = resolveOptions({ network: 'testnet' });
-      expect(typeof resolved.rpc.getBlockNumber).toBe('function');
+      expect(typeof resolved.rpc.getBlock).toBe('function');
       expect(typeof resolved.rpc.getLogs).toBe('function');
+      expect(typeof resolved.rpc.getCode).toBe('function');
     });
 
     it('a provider is wrapped, and the wrapper calls it only when asked', () => {
@@ -237,13 +262,15 @@ describe('client options', () => {
         provider: {
           send: (method: string) => {
             sent.push(method);
-            return Promise.resolve('0x1');
+            return Promise.resolve(null);
           },
         },
       });
       expect(sent).toEqual([]);
-      void resolved.rpc.getBlockNumber();
-      expect(sent).toEqual(['eth_blockNumber']);
+      void resolved.rpc.getBlock('latest');
+      expect(sent).toEqual(['eth_getBlockByNumber']);
+      void resolved.rpc.getCode(NEXUS_ADDRESS);
+      expect(sent).toEqual(['eth_getBlockByNumber', 'eth_getCode']);
     });
   });
 });

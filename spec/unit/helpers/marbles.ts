@@ -8,6 +8,11 @@ export function blockHash(n: number, version = 0): string {
   return `0x${version.toString(16).padStart(8, '0')}${n.toString(16).padStart(56, '0')}`;
 }
 
+/** Block `n` of the unreorganised scripted chain (version 0), as `eth_getBlockByNumber` answers it. */
+export function rawBlockHeader(n: number): Record<string, string> {
+  return { number: quantity(n), hash: blockHash(n), parentHash: n === 0 ? `0x${'0'.repeat(64)}` : blockHash(n - 1) };
+}
+
 /** A TestScheduler whose assertions are jest's deep equality (asymmetric matchers allowed). */
 export function createScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -58,6 +63,8 @@ export interface ScriptedRpc {
   readonly blockNumberCalls: number[];
   /** Every `getBlock(n)` of a numbered block: `[virtual time, n]`. */
   readonly blockCalls: [number, number][];
+  /** Every `getCode(address)`: `[virtual time, address]`. */
+  readonly codeCalls: [number, string][];
   /** Every `eth_getLogs`, with its virtual time. */
   readonly getLogsCalls: { readonly at: number; readonly filter: GetLogsFilter }[];
   /** The `[fromBlock, toBlock]` of every `eth_getLogs`, in order. */
@@ -70,6 +77,7 @@ export interface ScriptedRpc {
 export function scriptedRpc({ cold }: RunHelpers, scheduler: TestScheduler, options: ScriptedRpcOptions): ScriptedRpc {
   const blockNumberCalls: number[] = [];
   const blockCalls: [number, number][] = [];
+  const codeCalls: [number, string][] = [];
   let lastHead = -1;
   const getLogsCalls: { at: number; filter: GetLogsFilter }[] = [];
   let active = 0;
@@ -103,7 +111,10 @@ export function scriptedRpc({ cold }: RunHelpers, scheduler: TestScheduler, opti
       blockCalls.push([now, block]);
       return cold(`${latency}(a|)`, { a: block > lastHead ? null : header(block, now) });
     },
-    getCode: () => of(options.code ?? '0x6080604052'),
+    getCode: (address) => {
+      codeCalls.push([scheduler.now(), address]);
+      return of(options.code ?? '0x6080604052');
+    },
     getLogs: (filter: GetLogsFilter): Observable<unknown> => {
       getLogsCalls.push({ at: scheduler.now(), filter });
       active += 1;
@@ -135,6 +146,7 @@ export function scriptedRpc({ cold }: RunHelpers, scheduler: TestScheduler, opti
     rpc,
     blockNumberCalls,
     blockCalls,
+    codeCalls,
     getLogsCalls,
     ranges: () => getLogsCalls.map(({ filter }) => [filter.fromBlock, filter.toBlock]),
     maxConcurrentGetLogs: () => maxActive,

@@ -14,10 +14,28 @@ describe('rpcFromProvider', () => {
     };
   }
 
-  it('sends eth_blockNumber with no params and returns the raw answer', async () => {
-    const { sent, provider } = recordingProvider('0x1a');
-    await expect(rpcFromProvider(provider).getBlockNumber()).resolves.toBe('0x1a');
-    expect(sent).toEqual([['eth_blockNumber', []]]);
+  it("asks for the head with eth_getBlockByNumber('latest', false) and returns the raw answer", async () => {
+    const head = { number: '0x1a', hash: `0x${'11'.repeat(32)}`, parentHash: `0x${'10'.repeat(32)}` };
+    const { sent, provider } = recordingProvider(head);
+    await expect(rpcFromProvider(provider).getBlock('latest')).resolves.toBe(head);
+    expect(sent).toEqual([['eth_getBlockByNumber', ['latest', false]]]);
+  });
+
+  it.each([
+    [0, '0x0'],
+    [26, '0x1a'],
+    [4_096, '0x1000'],
+  ])('asks for block %p with eth_getBlockByNumber(%p, false), without transactions', async (block, quantity) => {
+    const { sent, provider } = recordingProvider(null);
+    await expect(rpcFromProvider(provider).getBlock(block)).resolves.toBeNull();
+    expect(sent).toEqual([['eth_getBlockByNumber', [quantity, false]]]);
+  });
+
+  it("asks for the code with eth_getCode(address, 'latest') and returns the raw answer", async () => {
+    const { sent, provider } = recordingProvider('0x6080');
+    const address = `0x${'12'.repeat(20)}`;
+    await expect(rpcFromProvider(provider).getCode(address)).resolves.toBe('0x6080');
+    expect(sent).toEqual([['eth_getCode', [address, 'latest']]]);
   });
 
   it('sends eth_getLogs with the block range as hex quantities and the filter otherwise unchanged', async () => {

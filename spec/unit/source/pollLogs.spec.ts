@@ -1,25 +1,34 @@
-import { type Observable, tap } from 'rxjs';
+import { type Observable, of, tap } from 'rxjs';
+import { getAddress } from 'ethers';
 import {
   InvalidRpcResponseError,
   type LogBatch,
   NEXUS_EVENT_TOPICS,
   type NexusDiagnostic,
+  NexusNotFoundError,
   type NexusRpc,
   RpcRequestError,
+  RpcUnavailableError,
 } from 'ogpu-events';
+import { BlockSpan } from '../../../src/source/BlockSpan';
 import { type PollLogsConfig, pollLogs } from '../../../src/source/pollLogs';
 import { type LogSpec, NEXUS_ADDRESS, rawLog, rpcLog } from '../helpers/logs';
-import { runMarbles, scriptedRpc } from '../helpers/marbles';
+import { rawBlockHeader, runMarbles, scriptedRpc } from '../helpers/marbles';
+import { testPolicy } from '../helpers/testPolicy';
 
 const TOPICS = [NEXUS_EVENT_TOPICS.TaskPublished, NEXUS_EVENT_TOPICS.TaskStatusChanged];
 
-/** A poller configuration: every 10 frames, no confirmations, ranges of up to 100 blocks. */
+/**
+ * A poller configuration: every 10 frames, no confirmations, ranges of up to 100 blocks,
+ * no retries (a failure reaches the subscriber at once).
+ */
 function config(rpc: NexusRpc, overrides: Partial<PollLogsConfig> = {}): PollLogsConfig {
   return {
     rpc,
+    policy: testPolicy(),
     address: NEXUS_ADDRESS,
     topics: TOPICS,
-    maxBlockRange: 100,
+    span: new BlockSpan(100),
     pollInterval: 10,
     confirmations: 0,
     report: () => undefined,
@@ -36,6 +45,9 @@ const batch = (fromBlock: number, toBlock: number, logs: readonly LogSpec[] = []
 
 const log = (block: number, index: number): LogSpec => ({ block, index, topics: [TOPICS[0]!] });
 
+/** An rpc whose code check passes at once, for tests that script the head and the logs by hand. */
+const handRpc = (rpc: Pick<NexusRpc, 'getBlock' | 'getLogs'>): NexusRpc => ({ ...rpc, getCode: () => of('0x60') });
+
 describe('pollLogs', () => {
   describe('polling cadence', () => {
     it('asks for the head once at subscription and then once every pollInterval', () => {
@@ -48,7 +60,22 @@ describe('pollLogs', () => {
       expect(node.blockNumberCalls).toEqual([0, 10, 20, 30]);
     });
 
-    it('asks for no logs while no block above the cursor is confirmed', () => {
+    it('checks that the Nexus has code once, before the first head request, and never again', () => {
+      const node = runMarbles((helpers, scheduler) => {
+        const node = scriptedRpc(helpers, scheduler, { heads: [16, 17, 18, 19] });
+        helpers.expectObservable(pollLogs(config(node.rpc)), '^ 34ms !').toBe('12ms a 9ms b 9ms c', {
+          a: batch(17, 17),
+          b: batch(18, 18),
+          c: batch(19, 19),
+        });
+        return node;
+      });
+
+      expect(node.codeCalls).toEqual([[0, NEXUS_ADDRESS]]);
+      expect(node.blockNumberCalls).toEqual([0, 10, 20, 30]);
+    });
+
+    it('asks for nothing but the head while no new block is confirmed: a tick whose head is the last one does nothing more', () => {
       const node = runMarbles((helpers, scheduler) => {
         const node = scriptedRpc(helpers, scheduler, { heads: [16, 16, 16] });
         helpers.expectObservable(pollLogs(config(node.rpc)), '^ 24ms !').toBe('');
@@ -56,6 +83,7 @@ describe('pollLogs', () => {
       });
 
       expect(node.blockNumberCalls).toHaveLength(3);
+      expect(node.blockCalls).toEqual([]);
       expect(node.getLogsCalls).toEqual([]);
     });
 
@@ -63,8 +91,10 @@ describe('pollLogs', () => {
       const logs = [log(16, 0), log(17, 0), log(18, 0), log(18, 1), log(19, 3)];
       const node = runMarbles((helpers, scheduler) => {
         const node = scriptedRpc(helpers, scheduler, { heads: [16, 16, 18, 18, 19], logs });
-        // ticks at 0, 10, 20, 30, 40; the head answers 1 frame later, the logs 1 frame after that
-        helpers.expectObservable(pollLogs(config(node.rpc)), '^ 44ms !').toBe('22ms a 19ms b', {
+        // ticks at 0, 10, 20, 30, 40; every request takes 1 frame. At 20 the head jumped two
+        // blocks: block 16 (read last) is checked with a request of its own before the logs.
+        // At 40 the head is the next block: its parentHash checks block 18, no extra request.
+        helpers.expectObservable(pollLogs(config(node.rpc)), '^ 44ms !').toBe('23ms a 18ms b', {
           a: batch(17, 18, [log(17, 0), log(18, 0), log(18, 1)]),
           b: batch(19, 19, [log(19, 3)]),
         });
@@ -75,12 +105,13 @@ describe('pollLogs', () => {
         [17, 18],
         [19, 19],
       ]);
+      expect(node.blockCalls).toEqual([[21, 16]]);
     });
 
     it('emits a batch for a range without logs, so that subscribers see the cursor advance', () => {
       runMarbles((helpers, scheduler) => {
         const node = scriptedRpc(helpers, scheduler, { heads: [16, 17, 19] });
-        helpers.expectObservable(pollLogs(config(node.rpc)), '^ 24ms !').toBe('12ms a 9ms b', {
+        helpers.expectObservable(pollLogs(config(node.rpc)), '^ 24ms !').toBe('12ms a 10ms b', {
           a: { fromBlock: 17, toBlock: 17, logs: [] },
           b: { fromBlock: 18, toBlock: 19, logs: [] },
         });
@@ -94,7 +125,7 @@ describe('pollLogs', () => {
         const node = scriptedRpc(helpers, scheduler, { heads: [16, 18], logs: [log(16, 0), log(17, 0)] });
         helpers
           .expectObservable(pollLogs(config(node.rpc)), '^ 14ms !')
-          .toBe('12ms a', { a: batch(17, 18, [log(17, 0)]) });
+          .toBe('13ms a', { a: batch(17, 18, [log(17, 0)]) });
         return node;
       });
 
@@ -107,11 +138,18 @@ describe('pollLogs', () => {
         const node = scriptedRpc(helpers, scheduler, { heads: [16, 20], logs });
         helpers
           .expectObservable(pollLogs(config(node.rpc, { confirmations: 3 })), '^ 14ms !')
-          .toBe('12ms a', { a: batch(14, 17, [log(14, 0), log(17, 0)]) });
+          .toBe('14ms a', { a: batch(14, 17, [log(14, 0), log(17, 0)]) });
         return node;
       });
 
       expect(node.ranges()).toEqual([[14, 17]]);
+      // the start anchors the chain at block 13; the tick asks for the confirmed block 17
+      // and, as 17 is not next to 13, for block 13 to check it
+      expect(node.blockCalls).toEqual([
+        [1, 13],
+        [11, 17],
+        [12, 13],
+      ]);
     });
 
     it('never starts below block 0 when the chain is shorter than the confirmations', () => {
@@ -119,7 +157,7 @@ describe('pollLogs', () => {
         const node = scriptedRpc(helpers, scheduler, { heads: [1, 5, 6], logs: [log(0, 0), log(1, 0)] });
         helpers
           .expectObservable(pollLogs(config(node.rpc, { confirmations: 5 })), '^ 24ms !')
-          .toBe('12ms a 9ms b', { a: batch(0, 0, [log(0, 0)]), b: batch(1, 1, [log(1, 0)]) });
+          .toBe('13ms a 9ms b', { a: batch(0, 0, [log(0, 0)]), b: batch(1, 1, [log(1, 0)]) });
         return node;
       });
 
@@ -135,7 +173,7 @@ describe('pollLogs', () => {
         const node = scriptedRpc(helpers, scheduler, { heads: [16, 16, 17], logs });
         helpers
           .expectObservable(pollLogs(config(node.rpc, { fromBlock: 3, confirmations: 2 })), '^ 24ms !')
-          .toBe('--a 19ms b', { a: batch(3, 14, [log(3, 0), log(14, 0)]), b: batch(15, 15, [log(15, 0)]) });
+          .toBe('---a 19ms b', { a: batch(3, 14, [log(3, 0), log(14, 0)]), b: batch(15, 15, [log(15, 0)]) });
         return node;
       });
 
@@ -170,13 +208,13 @@ describe('pollLogs', () => {
     });
   });
 
-  describe('ranges longer than maxBlockRange', () => {
-    it('are cut into chunks of maxBlockRange blocks, each requested only after the previous one was emitted', () => {
+  describe('ranges longer than the span', () => {
+    it('are cut into chunks of span.current blocks, each requested only after the previous one was emitted', () => {
       const logs = [log(0, 0), log(4, 0), log(5, 0), log(14, 2), log(16, 0)];
       const node = runMarbles((helpers, scheduler) => {
         const node = scriptedRpc(helpers, scheduler, { heads: [16], logs, logsLatency: 2 });
         helpers
-          .expectObservable(pollLogs(config(node.rpc, { fromBlock: 0, maxBlockRange: 5 })), '^ 14ms !')
+          .expectObservable(pollLogs(config(node.rpc, { fromBlock: 0, span: new BlockSpan(5) })), '^ 14ms !')
           .toBe('---a-b-c-d', {
             a: batch(0, 4, [log(0, 0), log(4, 0)]),
             b: batch(5, 9, [log(5, 0)]),
@@ -201,8 +239,9 @@ describe('pollLogs', () => {
     it('drop the ticks that fall while a poll is running, so that polls never overlap', () => {
       const node = runMarbles((helpers, scheduler) => {
         // A new block every frame; eth_getLogs takes 25 frames, longer than two poll intervals.
+        // Each poll: the head (1 frame), the header of the block read last (1 frame), the logs.
         const node = scriptedRpc(helpers, scheduler, { heads: (now) => 100 + now, logsLatency: 25 });
-        helpers.expectObservable(pollLogs(config(node.rpc)), '^ 99ms !').toBe('36ms a 29ms b 29ms c', {
+        helpers.expectObservable(pollLogs(config(node.rpc)), '^ 99ms !').toBe('37ms a 29ms b 29ms c', {
           a: batch(101, 110),
           b: batch(111, 140),
           c: batch(141, 170),
@@ -232,91 +271,252 @@ describe('pollLogs', () => {
     });
   });
 
-  describe('failures (there are no retries)', () => {
-    it('end the stream with an RpcRequestError when eth_getLogs fails, after the batches read before it, and nothing is read past it', () => {
+  describe('per-tick cost', () => {
+    it('a tick with one new block and no confirmations costs the head and one eth_getLogs: the new head’s parentHash checks the block read last', () => {
+      const node = runMarbles((helpers, scheduler) => {
+        const node = scriptedRpc(helpers, scheduler, { heads: [16, 17, 18] });
+        helpers.expectObservable(pollLogs(config(node.rpc)), '^ 24ms !').toBe('12ms a 9ms b', {
+          a: batch(17, 17),
+          b: batch(18, 18),
+        });
+        return node;
+      });
+
+      expect(node.blockNumberCalls).toEqual([0, 10, 20]);
+      expect(node.blockCalls).toEqual([]);
+      expect(node.ranges()).toEqual([
+        [17, 17],
+        [18, 18],
+      ]);
+    });
+
+    it('a tick with several new blocks also asks for the header of the block read last, once', () => {
+      const node = runMarbles((helpers, scheduler) => {
+        const node = scriptedRpc(helpers, scheduler, { heads: [16, 20, 25] });
+        helpers.expectObservable(pollLogs(config(node.rpc)), '^ 24ms !').toBe('13ms a 9ms b', {
+          a: batch(17, 20),
+          b: batch(21, 25),
+        });
+        return node;
+      });
+
+      expect(node.blockCalls).toEqual([
+        [11, 16],
+        [21, 20],
+      ]);
+      expect(node.getLogsCalls).toHaveLength(2);
+    });
+
+    it('with confirmations, a tick with one new block costs the head, the confirmed block’s header (whose parentHash checks the block read last) and one eth_getLogs', () => {
+      const node = runMarbles((helpers, scheduler) => {
+        const node = scriptedRpc(helpers, scheduler, { heads: [16, 17, 18] });
+        helpers.expectObservable(pollLogs(config(node.rpc, { confirmations: 2 })), '^ 24ms !').toBe('13ms a 9ms b', {
+          a: batch(15, 15),
+          b: batch(16, 16),
+        });
+        return node;
+      });
+
+      // one header at start (block 14 anchors the chain), then one per tick
+      expect(node.blockCalls).toEqual([
+        [1, 14],
+        [11, 15],
+        [21, 16],
+      ]);
+      expect(node.blockNumberCalls).toEqual([0, 10, 20]);
+      expect(node.getLogsCalls).toHaveLength(2);
+    });
+  });
+
+  describe('a Nexus address without code', () => {
+    it.each(['0x', '0x0'])(
+      'fails the poller at once with NexusNotFoundError naming the checksummed address, when eth_getCode answers %p, before any head request',
+      (code) => {
+        let caught: unknown;
+        const node = runMarbles((helpers, scheduler) => {
+          const node = scriptedRpc(helpers, scheduler, { heads: [16], code });
+          const poller = pollLogs(config(node.rpc)).pipe(tap({ error: (error: unknown) => (caught = error) }));
+          helpers
+            .expectObservable(poller)
+            .toBe(
+              '#',
+              undefined,
+              expect.objectContaining({ code: 'NEXUS_NOT_FOUND', address: getAddress(NEXUS_ADDRESS) }),
+            );
+          return node;
+        });
+
+        expect(caught).toBeInstanceOf(NexusNotFoundError);
+        expect((caught as Error).message).toContain(getAddress(NEXUS_ADDRESS));
+        expect(node.blockNumberCalls).toEqual([]);
+        expect(node.getLogsCalls).toEqual([]);
+      },
+    );
+  });
+
+  describe('failures', () => {
+    it('a failing eth_getLogs is retried with backoff, reported as rpc-retry; once the retries are spent the stream ends with RpcUnavailableError, after the batches read before it, and nothing is read past it', () => {
       const failure = new Error('node exploded');
+      const reports: NexusDiagnostic[] = [];
       let caught: unknown;
       const node = runMarbles((helpers, scheduler) => {
         const node = scriptedRpc(helpers, scheduler, {
           heads: [12, 30],
           failGetLogs: (filter) => (filter.fromBlock === 5 ? failure : undefined),
         });
-        const poller = pollLogs(config(node.rpc, { fromBlock: 0, maxBlockRange: 5 }));
+        const poller = pollLogs(
+          config(node.rpc, {
+            fromBlock: 0,
+            span: new BlockSpan(5),
+            policy: testPolicy({ maxRetries: 2, initialDelay: 10 }),
+            report: (d) => reports.push(d),
+          }),
+        );
+        // [5, 9] fails at 3, 12 and 28: retries after 8 and 15 frames (3/4 of 10 and of 20)
         helpers
           .expectObservable(poller.pipe(tap({ error: (error: unknown) => (caught = error) })))
           .toBe(
-            '--a#',
+            '--a 25ms #',
             { a: batch(0, 4) },
-            expect.objectContaining({ code: 'RPC_REQUEST_FAILED', method: 'eth_getLogs', cause: failure }),
+            expect.objectContaining({ code: 'RPC_UNAVAILABLE', method: 'eth_getLogs', attempts: 3 }),
+          );
+        return node;
+      });
+
+      expect(caught).toBeInstanceOf(RpcUnavailableError);
+      const last = (caught as RpcUnavailableError).cause;
+      expect(last).toBeInstanceOf(RpcRequestError);
+      expect(last).toMatchObject({ code: 'RPC_REQUEST_FAILED', method: 'eth_getLogs', cause: failure });
+      expect((last as RpcRequestError).message).toContain('node exploded');
+      expect(reports).toEqual([
+        expect.objectContaining({ kind: 'rpc-retry', method: 'eth_getLogs', retry: 1, delayMs: 8 }),
+        expect.objectContaining({ kind: 'rpc-retry', method: 'eth_getLogs', retry: 2, delayMs: 15 }),
+      ]);
+      expect(node.ranges()).toEqual([
+        [0, 4],
+        [5, 9],
+        [5, 9],
+        [5, 9],
+      ]);
+      expect(node.getLogsCalls.map(({ at }) => at)).toEqual([1, 2, 11, 27]);
+      // virtual time runs on for thousands of frames: no tick after the failure, nor during the retries
+      expect(node.blockNumberCalls).toEqual([0]);
+    });
+
+    it('a fatal eth_getLogs failure (the node does not have the method) ends the stream at once with RpcRequestError, even with unlimited retries', () => {
+      const failure = Object.assign(new Error('the method eth_getLogs does not exist/is not available'), {
+        code: -32601,
+      });
+      const reports: NexusDiagnostic[] = [];
+      let caught: unknown;
+      const node = runMarbles((helpers, scheduler) => {
+        const node = scriptedRpc(helpers, scheduler, { heads: [16], failGetLogs: () => failure });
+        const poller = pollLogs(
+          config(node.rpc, {
+            fromBlock: 0,
+            policy: testPolicy({ maxRetries: Number.POSITIVE_INFINITY }),
+            report: (d) => reports.push(d),
+          }),
+        );
+        helpers
+          .expectObservable(poller.pipe(tap({ error: (error: unknown) => (caught = error) })))
+          .toBe(
+            '--#',
+            undefined,
+            expect.objectContaining({ code: 'RPC_REQUEST_FAILED', method: 'eth_getLogs', rpcCode: -32601 }),
           );
         return node;
       });
 
       expect(caught).toBeInstanceOf(RpcRequestError);
-      expect((caught as RpcRequestError).message).toContain('node exploded');
-      expect(node.ranges()).toEqual([
-        [0, 4],
-        [5, 9],
-      ]);
-      // virtual time runs on for thousands of frames: no tick after the failure
-      expect(node.blockNumberCalls).toEqual([0]);
+      expect((caught as RpcRequestError).cause).toBe(failure);
+      expect(reports).toEqual([]);
+      expect(node.getLogsCalls).toHaveLength(1);
     });
 
-    it('end the stream with an RpcRequestError naming eth_blockNumber when the head request fails', () => {
+    it('without retries, a failing head request ends the stream with RpcUnavailableError naming eth_getBlockByNumber', () => {
       const failure = new Error('ECONNREFUSED');
+      let caught: unknown;
       runMarbles(({ cold, expectObservable }) => {
-        const rpc: NexusRpc = { getBlockNumber: () => cold('-#', undefined, failure), getLogs: () => cold('-(a|)') };
-        expectObservable(pollLogs(config(rpc))).toBe(
+        const rpc = handRpc({ getBlock: () => cold('-#', undefined, failure), getLogs: () => cold('-(a|)') });
+        expectObservable(pollLogs(config(rpc)).pipe(tap({ error: (error: unknown) => (caught = error) }))).toBe(
           '-#',
           undefined,
-          expect.objectContaining({ code: 'RPC_REQUEST_FAILED', method: 'eth_blockNumber', cause: failure }),
+          expect.objectContaining({ code: 'RPC_UNAVAILABLE', method: 'eth_getBlockByNumber', attempts: 1 }),
         );
+      });
+
+      expect(caught).toBeInstanceOf(RpcUnavailableError);
+      expect((caught as RpcUnavailableError).cause).toMatchObject({
+        code: 'RPC_REQUEST_FAILED',
+        method: 'eth_getBlockByNumber',
+        cause: failure,
       });
     });
 
-    it('end the stream with an RpcRequestError when the rpc throws synchronously', () => {
+    it('an rpc that throws synchronously counts as a failed attempt (RpcUnavailableError without retries)', () => {
       let caught: unknown;
-      const rpc: NexusRpc = {
-        getBlockNumber: () => {
-          throw new TypeError('fetch failed');
+      const thrown = new TypeError('fetch failed');
+      const rpc = handRpc({
+        getBlock: () => {
+          throw thrown;
         },
         getLogs: () => [],
-      };
+      });
       runMarbles(() => {
         pollLogs(config(rpc)).subscribe({ error: (error: unknown) => (caught = error) });
       });
 
-      expect(caught).toBeInstanceOf(RpcRequestError);
-      expect(caught).toMatchObject({ code: 'RPC_REQUEST_FAILED', method: 'eth_blockNumber' });
+      expect(caught).toBeInstanceOf(RpcUnavailableError);
+      expect(caught).toMatchObject({ code: 'RPC_UNAVAILABLE', method: 'eth_getBlockByNumber' });
+      expect((caught as RpcUnavailableError).cause).toMatchObject({ code: 'RPC_REQUEST_FAILED', cause: thrown });
     });
 
-    it('end the stream with an InvalidRpcResponseError when the head is not a quantity', () => {
+    it.each([
+      ['a string', 'latest', '"latest"'],
+      ['null', null, 'no latest block'],
+      ['a header without hash', { number: '0x10', parentHash: `0x${'00'.repeat(32)}` }, 'hash'],
+    ])(
+      'a head that is %s is an invalid answer, treated as a failed attempt: RpcUnavailableError caused by an InvalidRpcResponseError',
+      (_what, head, mentioned) => {
+        let caught: unknown;
+        runMarbles(({ cold, expectObservable }) => {
+          const rpc = handRpc({ getBlock: () => cold('-(a|)', { a: head }), getLogs: () => cold('-(a|)') });
+          const poller = pollLogs(config(rpc)).pipe(tap({ error: (error: unknown) => (caught = error) }));
+          expectObservable(poller).toBe(
+            '-#',
+            undefined,
+            expect.objectContaining({ code: 'RPC_UNAVAILABLE', method: 'eth_getBlockByNumber' }),
+          );
+        });
+
+        const cause = (caught as RpcUnavailableError).cause;
+        expect(cause).toBeInstanceOf(InvalidRpcResponseError);
+        expect(cause).toMatchObject({ code: 'INVALID_RPC_RESPONSE', method: 'eth_getBlockByNumber' });
+        expect((cause as Error).message).toContain(mentioned);
+      },
+    );
+
+    it('an eth_getLogs result that is not an array is an invalid answer: RpcUnavailableError caused by an InvalidRpcResponseError', () => {
       let caught: unknown;
       runMarbles(({ cold, expectObservable }) => {
-        const rpc: NexusRpc = { getBlockNumber: () => cold('-(a|)', { a: 'latest' }), getLogs: () => cold('-(a|)') };
-        const poller = pollLogs(config(rpc)).pipe(tap({ error: (error: unknown) => (caught = error) }));
+        const rpc = handRpc({
+          getBlock: () => cold('-(a|)', { a: rawBlockHeader(16) }),
+          getLogs: () => cold('-(a|)', { a: { logs: [] } }),
+        });
+        const poller = pollLogs(config(rpc, { fromBlock: 0 })).pipe(
+          tap({ error: (error: unknown) => (caught = error) }),
+        );
         expectObservable(poller).toBe(
-          '-#',
+          '--#',
           undefined,
-          expect.objectContaining({ code: 'INVALID_RPC_RESPONSE', method: 'eth_blockNumber' }),
+          expect.objectContaining({ code: 'RPC_UNAVAILABLE', method: 'eth_getLogs' }),
         );
       });
 
-      expect(caught).toBeInstanceOf(InvalidRpcResponseError);
-      expect((caught as Error).message).toContain('"latest"');
-    });
-
-    it('end the stream with an InvalidRpcResponseError when eth_getLogs does not answer an array', () => {
-      runMarbles(({ cold, expectObservable }) => {
-        const rpc: NexusRpc = {
-          getBlockNumber: () => cold('-(a|)', { a: '0x10' }),
-          getLogs: () => cold('-(a|)', { a: { logs: [] } }),
-        };
-        expectObservable(pollLogs(config(rpc, { fromBlock: 0 }))).toBe(
-          '--#',
-          undefined,
-          expect.objectContaining({ code: 'INVALID_RPC_RESPONSE', method: 'eth_getLogs' }),
-        );
+      expect((caught as RpcUnavailableError).cause).toMatchObject({
+        code: 'INVALID_RPC_RESPONSE',
+        method: 'eth_getLogs',
       });
     });
   });
@@ -327,16 +527,16 @@ describe('pollLogs', () => {
       let getLogsCalls = 0;
       runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
         const slowLogs = cold('-----(a|)', { a: [] });
-        const rpc: NexusRpc = {
-          getBlockNumber: () => {
+        const rpc = handRpc({
+          getBlock: () => {
             blockNumberCalls += 1;
-            return cold('-(a|)', { a: '0x10' });
+            return cold('-(a|)', { a: rawBlockHeader(16) });
           },
           getLogs: () => {
             getLogsCalls += 1;
             return slowLogs;
           },
-        };
+        });
         expectObservable(pollLogs(config(rpc, { fromBlock: 0 })), '^ 3ms !').toBe('');
         expectSubscriptions(slowLogs.subscriptions).toBe('-^--!');
       });
@@ -368,6 +568,10 @@ describe('pollLogs', () => {
       expect(node.ranges()).toEqual([
         [10, 16],
         [10, 17],
+      ]);
+      expect(node.codeCalls).toEqual([
+        [0, NEXUS_ADDRESS],
+        [0, NEXUS_ADDRESS],
       ]);
     });
   });

@@ -1,20 +1,44 @@
-import { EMPTY, type Observable, of } from 'rxjs';
+import { type Observable, type ObservableInput, of } from 'rxjs';
 import {
   type GetLogsFilter,
+  InvalidRpcResponseError,
   type LogBatch,
   NEXUS_EVENT_TOPICS,
   type NexusDiagnostic,
   type NexusRpc,
+  RpcUnavailableError,
 } from 'ogpu-events';
+import { BlockSpan } from '../../../src/source/BlockSpan';
 import { type LogRangeReader, readLogRange } from '../../../src/source/readLogRange';
 import { type LogSpec, NEXUS_ADDRESS, rawLog, rpcLog } from '../helpers/logs';
 import { runMarbles, scriptedRpc } from '../helpers/marbles';
+import { testPolicy } from '../helpers/testPolicy';
 
 const TOPICS = [NEXUS_EVENT_TOPICS.Attempted, NEXUS_EVENT_TOPICS.Registered];
 
+/** A reader of spans of 5 blocks, without retries. */
 function reader(rpc: NexusRpc, overrides: Partial<LogRangeReader> = {}): LogRangeReader {
-  return { rpc, address: NEXUS_ADDRESS, topics: TOPICS, maxBlockRange: 5, report: () => undefined, ...overrides };
+  return {
+    rpc,
+    policy: testPolicy(),
+    address: NEXUS_ADDRESS,
+    topics: TOPICS,
+    span: new BlockSpan(5),
+    report: () => undefined,
+    ...overrides,
+  };
 }
+
+/** An rpc that answers eth_getLogs with `getLogs`; a range read must ask nothing else. */
+const logsOnly = (getLogs: (filter: GetLogsFilter) => ObservableInput<unknown>): NexusRpc => ({
+  getBlock: () => {
+    throw new Error('a range read must not ask for a block');
+  },
+  getCode: () => {
+    throw new Error('a range read must not ask for code');
+  },
+  getLogs,
+});
 
 const filter = (fromBlock: number, toBlock: number): GetLogsFilter => ({
   address: NEXUS_ADDRESS,
@@ -25,7 +49,7 @@ const filter = (fromBlock: number, toBlock: number): GetLogsFilter => ({
 
 describe('readLogRange', () => {
   describe('chunking', () => {
-    it('reads [fromBlock, toBlock] in consecutive chunks of at most maxBlockRange blocks, sending the exact filter', () => {
+    it('reads [fromBlock, toBlock] in consecutive chunks of at most span.current blocks, sending the exact filter', () => {
       const node = runMarbles((helpers, scheduler) => {
         const node = scriptedRpc(helpers, scheduler, { heads: [0] });
         helpers.expectObservable(readLogRange(reader(node.rpc), 3, 14)).toBe('-ab(c|)', {
@@ -70,17 +94,14 @@ describe('readLogRange', () => {
           [2_000, 2_000],
         ],
       },
-    ])('reads [$from, $to] with maxBlockRange $max as $ranges', ({ from, to, max, ranges }) => {
+    ])('reads [$from, $to] with a span of $max blocks as $ranges', ({ from, to, max, ranges }) => {
       const requested: [number, number][] = [];
       const emitted: [number, number][] = [];
-      const rpc: NexusRpc = {
-        getBlockNumber: () => EMPTY,
-        getLogs: (f) => {
-          requested.push([f.fromBlock, f.toBlock]);
-          return of([]);
-        },
-      };
-      readLogRange(reader(rpc, { maxBlockRange: max }), from, to).subscribe((b) =>
+      const rpc = logsOnly((f) => {
+        requested.push([f.fromBlock, f.toBlock]);
+        return of([]);
+      });
+      readLogRange(reader(rpc, { span: new BlockSpan(max) }), from, to).subscribe((b) =>
         emitted.push([b.fromBlock, b.toBlock]),
       );
 
@@ -90,25 +111,19 @@ describe('readLogRange', () => {
 
     it('completes without a request when fromBlock is above toBlock', () => {
       runMarbles(({ expectObservable }) => {
-        const rpc: NexusRpc = {
-          getBlockNumber: () => EMPTY,
-          getLogs: () => {
-            throw new Error('must not be called');
-          },
-        };
+        const rpc = logsOnly(() => {
+          throw new Error('must not be called');
+        });
         expectObservable(readLogRange(reader(rpc), 11, 10)).toBe('|');
       });
     });
 
     it('requests the next chunk only after the previous batch has been delivered downstream', () => {
       const events: string[] = [];
-      const rpc: NexusRpc = {
-        getBlockNumber: () => EMPTY,
-        getLogs: (f) => {
-          events.push(`request ${f.fromBlock}-${f.toBlock}`);
-          return Promise.resolve([]);
-        },
-      };
+      const rpc = logsOnly((f) => {
+        events.push(`request ${f.fromBlock}-${f.toBlock}`);
+        return Promise.resolve([]);
+      });
       return new Promise<void>((resolve, reject) => {
         readLogRange(reader(rpc), 0, 12).subscribe({
           next: (b) => events.push(`deliver ${b.fromBlock}-${b.toBlock}`),
@@ -130,13 +145,10 @@ describe('readLogRange', () => {
 
     it('is lazy: nothing is requested until subscription, and each subscription reads again', () => {
       let calls = 0;
-      const rpc: NexusRpc = {
-        getBlockNumber: () => EMPTY,
-        getLogs: () => {
-          calls += 1;
-          return of([]);
-        },
-      };
+      const rpc = logsOnly(() => {
+        calls += 1;
+        return of([]);
+      });
       const range$: Observable<LogBatch> = readLogRange(reader(rpc), 0, 4);
       expect(calls).toBe(0);
       range$.subscribe();
@@ -151,7 +163,7 @@ describe('readLogRange', () => {
       const good2: LogSpec = { block: 4, index: 1 };
       const bad = { ...rawLog({ block: 3, index: 1 }), blockHash: '0x1234' };
       const reports: NexusDiagnostic[] = [];
-      const rpc: NexusRpc = { getBlockNumber: () => EMPTY, getLogs: () => of([rawLog(good1), bad, rawLog(good2)]) };
+      const rpc = logsOnly(() => of([rawLog(good1), bad, rawLog(good2)]));
       const batches: LogBatch[] = [];
       readLogRange(reader(rpc, { report: (d) => reports.push(d) }), 3, 4).subscribe((b) => batches.push(b));
 
@@ -161,11 +173,47 @@ describe('readLogRange', () => {
       ]);
     });
 
-    it('fails with InvalidRpcResponseError (INVALID_RPC_RESPONSE) when eth_getLogs does not answer an array', () => {
-      const rpc: NexusRpc = { getBlockNumber: () => EMPTY, getLogs: () => of(null) };
+    it('treats an eth_getLogs result that is not an array as a failed attempt: without retries, fails with RpcUnavailableError (RPC_UNAVAILABLE) caused by an InvalidRpcResponseError', () => {
+      const rpc = logsOnly(() => of(null));
       let caught: unknown;
       readLogRange(reader(rpc), 0, 1).subscribe({ error: (error: unknown) => (caught = error) });
-      expect(caught).toMatchObject({ name: 'InvalidRpcResponseError', code: 'INVALID_RPC_RESPONSE' });
+
+      expect(caught).toBeInstanceOf(RpcUnavailableError);
+      expect(caught).toMatchObject({ code: 'RPC_UNAVAILABLE', method: 'eth_getLogs', attempts: 1 });
+      const cause = (caught as RpcUnavailableError).cause;
+      expect(cause).toBeInstanceOf(InvalidRpcResponseError);
+      expect(cause).toMatchObject({ code: 'INVALID_RPC_RESPONSE', method: 'eth_getLogs' });
+    });
+
+    it('asks again for a chunk whose result was not an array, reporting rpc-retry, and delivers it once the node answers properly', () => {
+      const reports: NexusDiagnostic[] = [];
+      const node = runMarbles(({ cold, expectObservable }) => {
+        const filters: GetLogsFilter[] = [];
+        const answers = [{ logs: [] }, 'not logs', [rawLog({ block: 3, index: 0 })]];
+        const rpc = logsOnly((f) => {
+          filters.push(f);
+          return cold('-(a|)', { a: answers[filters.length - 1] });
+        });
+        // retries after 8 frames each: half of initialDelay 10, plus half of the half (random 0.5)
+        const policy = testPolicy({ maxRetries: 5, initialDelay: 10, maxDelay: 10 });
+        expectObservable(readLogRange(reader(rpc, { policy, report: (d) => reports.push(d) }), 3, 4)).toBe(
+          '19ms (a|)',
+          { a: { fromBlock: 3, toBlock: 4, logs: [rpcLog({ block: 3, index: 0 })] } },
+        );
+        return filters;
+      });
+
+      expect(node).toEqual([filter(3, 4), filter(3, 4), filter(3, 4)]);
+      expect(reports).toEqual(
+        [1, 2].map((retry) => ({
+          kind: 'rpc-retry',
+          method: 'eth_getLogs',
+          retry,
+          delayMs: 8,
+          reason: expect.stringContaining('Unexpected result from eth_getLogs'),
+          error: expect.any(InvalidRpcResponseError),
+        })),
+      );
     });
   });
 });

@@ -66,7 +66,11 @@ describe('validateRpcLogs', () => {
       const { reports } = validate([bad]);
 
       expect(reports).toHaveLength(1);
-      expect(reports[0]!.reason).toEqual([expect.stringMatching(/blockHash/), expect.stringMatching(/logIndex/)]);
+      expect(reports[0]).toEqual({
+        kind: 'invalid-log',
+        reason: [expect.stringMatching(/blockHash/), expect.stringMatching(/logIndex/)],
+        log: bad,
+      });
     });
 
     it('skips a log of another address and reports both addresses', () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { EMPTY, type Observable } from 'rxjs';
 import type { RunHelpers } from 'rxjs/testing';
 import type { LogBatch } from 'ogpu-events';
@@ -58,8 +59,8 @@ describe('contiguousBatches', () => {
           a: batch(19, 19, [19]),
           b: batch(20, 21, [21]),
         });
-        // the live batches are followed only once the backfill is complete
-        helpers.expectSubscriptions(live.subscriptions).toBe('---^--------!');
+        // the live batches are subscribed to first, before the head is even asked for
+        helpers.expectSubscriptions(live.subscriptions).toBe('^-----------!');
         return reads;
       });
 
@@ -99,22 +100,46 @@ describe('contiguousBatches', () => {
       expect(reads).toEqual([[30, 20]]);
     });
 
-    it('reads the gap left by live batches that went by during the backfill', () => {
+    it('holds the live batches that arrive while the backfill runs and delivers them right after it, in order, reading no gap', () => {
       const reads = runMarbles((helpers) => {
-        const live = helpers.hot('-----a------b', { a: full(11, 11), b: full(12, 12) });
+        const live = helpers.hot('---a-b------c', { a: full(11, 11), b: full(12, 13), c: full(14, 14) });
         const { batches$, reads } = setup(helpers, { head: 10, fromBlock: 0, live$: live, readLatency: 10 });
-        helpers.expectObservable(batches$, '^ 29ms !').toBe('11ms x 10ms (gb)', {
+        helpers.expectObservable(batches$, '^ 29ms !').toBe('11ms (xab) c', {
           x: full(0, 10),
-          g: full(11, 11),
-          b: full(12, 12),
+          a: full(11, 11),
+          b: full(12, 13),
+          c: full(14, 14),
+        });
+        return reads;
+      });
+
+      expect(reads).toEqual([[0, 10]]);
+    });
+
+    it('reads the gap before a held live batch that starts above the end of the backfill', () => {
+      const reads = runMarbles((helpers) => {
+        const live = helpers.hot('---a', { a: full(13, 14) });
+        const { batches$, reads } = setup(helpers, { head: 10, fromBlock: 0, live$: live, readLatency: 4 });
+        helpers.expectObservable(batches$, '^ 19ms !').toBe('-----x---(ga)', {
+          x: full(0, 10),
+          g: full(11, 12),
+          a: full(13, 14),
         });
         return reads;
       });
 
       expect(reads).toEqual([
         [0, 10],
-        [11, 11],
+        [11, 12],
       ]);
+    });
+
+    it('cuts a held live batch that overlaps the backfill only below fromBlock: blocks the backfill already covered pass again', () => {
+      runMarbles((helpers) => {
+        const live = helpers.hot('--a', { a: full(3, 12) });
+        const { batches$ } = setup(helpers, { head: 10, fromBlock: 5, live$: live });
+        helpers.expectObservable(batches$, '^ 9ms !').toBe('---(xa)', { x: full(5, 10), a: full(5, 12) });
+      });
     });
   });
 
@@ -166,8 +191,8 @@ describe('contiguousBatches', () => {
       });
     });
 
-    it('never delivers a block twice nor skips one, whatever mix of late, overlapping and early live batches', () => {
-      const delivered = runMarbles((helpers) => {
+    it('passes live batches that overlap blocks already covered whole, and fills gaps, for a mix of late, overlapping and early batches', () => {
+      const { delivered, reads } = runMarbles((helpers) => {
         const live = helpers.hot('-a-b-c-d-e-f', {
           a: full(10, 21),
           b: full(22, 23),
@@ -176,18 +201,88 @@ describe('contiguousBatches', () => {
           e: full(28, 33),
           f: full(36, 36),
         });
-        const { batches$ } = setup(helpers, { head: 20, fromBlock: undefined, live$: live, readLatency: 3 });
+        const { batches$, reads } = setup(helpers, { head: 20, fromBlock: undefined, live$: live, readLatency: 3 });
         const delivered: LogBatch[] = [];
         batches$.subscribe((b) => delivered.push(b));
-        return delivered;
+        return { delivered, reads };
       });
 
-      const blocks = delivered.flatMap((b) =>
-        Array.from({ length: b.toBlock - b.fromBlock + 1 }, (_, i) => b.fromBlock + i),
-      );
+      expect(delivered.map((b) => [b.fromBlock, b.toBlock])).toEqual([
+        [21, 21], // a, cut at the start
+        [22, 23], // b
+        [22, 25], // c, whole although 22-23 were covered
+        [26, 29], // the gap before d
+        [30, 31], // d
+        [28, 33], // e, whole
+        [34, 35], // the gap before f
+        [36, 36], // f
+      ]);
       // every batch keeps exactly the logs of its own range
       for (const b of delivered) expect(b).toEqual(full(b.fromBlock, b.toBlock));
-      expect(blocks).toEqual(Array.from({ length: 16 }, (_, i) => 21 + i));
+      expect(reads).toEqual([
+        [26, 29],
+        [34, 35],
+      ]);
+    });
+
+    it('covers every block from its start at least once, in order of first coverage, none below the start, and loses no live batch, whatever the live batches and their timing', () => {
+      const liveBatch = fc.record({
+        after: fc.integer({ min: 1, max: 6 }),
+        from: fc.integer({ min: 0, max: 40 }),
+        length: fc.integer({ min: 1, max: 8 }),
+      });
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 5, max: 30 }),
+          fc.option(fc.integer({ min: 0, max: 35 }), { nil: undefined }),
+          fc.integer({ min: 0, max: 3 }),
+          fc.integer({ min: 0, max: 4 }),
+          fc.array(liveBatch, { maxLength: 20 }),
+          (head, fromBlock, confirmations, readLatency, specs) => {
+            const liveBatches = specs.map(({ from, length }) => full(from, from + length - 1));
+            const { delivered, reads } = runMarbles((helpers) => {
+              const letters = 'abcdefghijklmnopqrstuvwxyz';
+              const marble = specs.map(({ after }, i) => `${'-'.repeat(after - 1)}${letters[i]}`).join('');
+              const values = Object.fromEntries(liveBatches.map((b, i) => [letters[i], b]));
+              const live = helpers.hot(marble, values);
+              const { batches$, reads } = setup(helpers, { head, fromBlock, confirmations, live$: live, readLatency });
+              const delivered: LogBatch[] = [];
+              batches$.subscribe((b) => delivered.push(b));
+              return { delivered, reads };
+            });
+
+            const start = fromBlock ?? head + 1;
+            let next = start;
+            for (const b of delivered) {
+              // exactly the logs of its own range, nothing below the start, no gap before it
+              expect(b).toEqual(full(b.fromBlock, b.toBlock));
+              expect(b.fromBlock).toBeGreaterThanOrEqual(start);
+              expect(b.fromBlock).toBeLessThanOrEqual(next);
+              next = Math.max(next, b.toBlock + 1);
+            }
+            // the backfill and every live block at or above the start are covered
+            const backfillEnd = fromBlock === undefined ? head : head - confirmations;
+            const liveEnd = Math.max(-1, ...liveBatches.map((b) => b.toBlock));
+            expect(next).toBe(Math.max(start, backfillEnd + 1, liveEnd + 1));
+            // every live batch reaching the start is delivered, in order, cut only below the start
+            const passed = liveBatches
+              .filter((b) => b.toBlock >= start)
+              .map((b) => [Math.max(b.fromBlock, start), b.toBlock]);
+            const deliveredRanges = delivered.map((b) => [b.fromBlock, b.toBlock]);
+            expect(
+              deliveredRanges.filter((range) => passed.some(([f, t]) => f === range[0] && t === range[1])),
+            ).toEqual(passed);
+            // the stream reads only its backfill and the gaps: never a block already covered
+            const ownReads = reads.filter(([from, to]) => from <= to);
+            for (const [from] of ownReads) expect(from).toBeGreaterThanOrEqual(start);
+            const readBlocks = ownReads.flatMap(([from, to]) =>
+              Array.from({ length: to - from + 1 }, (_, i) => from + i),
+            );
+            expect(new Set(readBlocks).size).toBe(readBlocks.length);
+          },
+        ),
+        { numRuns: 300 },
+      );
     });
   });
 
@@ -215,7 +310,7 @@ describe('contiguousBatches', () => {
         };
         helpers.expectObservable(contiguousBatches(params), '^ 3ms !').toBe('');
         helpers.expectSubscriptions(gap.subscriptions).toBe('--^-!');
-        helpers.expectSubscriptions(live.subscriptions).toBe('-^--!');
+        helpers.expectSubscriptions(live.subscriptions).toBe('^---!');
       });
     });
 
