@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 import type { Observable, Subscription } from 'rxjs';
 
 /**
@@ -18,6 +19,14 @@ import type { Observable, Subscription } from 'rxjs';
  * ```
  */
 export function toAsyncIterable<T>(source: Observable<T>): AsyncIterable<T> {
+  const candidate: unknown = source;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof (candidate as { subscribe?: unknown }).subscribe !== 'function'
+  ) {
+    throw new InvalidOptionError('toAsyncIterable source', candidate, 'an Observable (something with subscribe())');
+  }
   return {
     [Symbol.asyncIterator]: () => iterate(source),
   };

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 import type { NexusRpc } from './NexusRpc.js';
 
 /**
@@ -37,6 +38,14 @@ const toQuantity = (n: number): string => `0x${n.toString(16)}`;
  * ```
  */
 export function rpcFromProvider(provider: JsonRpcSender): NexusRpc {
+  const candidate: unknown = provider;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof (candidate as { send?: unknown }).send !== 'function'
+  ) {
+    throw new InvalidOptionError('provider', candidate, 'an ethers provider with send(method, params)');
+  }
   return {
     getBlock: (block) =>
       provider.send('eth_getBlockByNumber', [block === 'latest' ? 'latest' : toQuantity(block), false]),
