@@ -9,6 +9,7 @@ import {
   find,
   from,
   map,
+  merge,
   of,
   throwError,
   timer,
@@ -45,7 +46,8 @@ export interface PollLogsConfig extends LogRangeReader {
 /**
  * The poll loop.
  *
- * Once, at start: `eth_getCode` of the Nexus (no code: {@link NexusNotFoundError}).
+ * Once, at start (beside the first tick): `eth_getCode` of the Nexus (no code:
+ * {@link NexusNotFoundError}).
  * Each tick asks for the head block. When it is the head of the last tick, nothing
  * happened and the tick ends there. Otherwise:
  * 1. the block the cursor last read (`anchor`) is checked against the chain: when its
@@ -195,7 +197,9 @@ export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
       ),
     );
 
-    return concat(
+    // The code check runs beside the first tick rather than before it: the first head
+    // request then coincides with (and is shared by) the heads of streams starting now.
+    return merge(
       requestHasCode(config, config.address).pipe(
         concatMap((hasCode) =>
           hasCode ? EMPTY : throwError(() => new NexusNotFoundError(checksumHex40(config.address.slice(2)))),

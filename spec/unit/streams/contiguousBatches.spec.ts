@@ -21,6 +21,13 @@ const full = (fromBlock: number, toBlock: number): LogBatch =>
     Array.from({ length: toBlock - fromBlock + 1 }, (_, i) => fromBlock + i),
   );
 
+/** Like {@link full}, with logs of index 1: a batch whose logs tell that it came from the live feed. */
+const liveFull = (fromBlock: number, toBlock: number): LogBatch => ({
+  fromBlock,
+  toBlock,
+  logs: Array.from({ length: toBlock - fromBlock + 1 }, (_, i) => rpcLog({ block: fromBlock + i, index: 1 })),
+});
+
 interface Setup {
   readonly head: number;
   readonly fromBlock: number | undefined;
@@ -102,9 +109,9 @@ describe('contiguousBatches', () => {
 
     it('holds the live batches that arrive while the backfill runs and delivers them right after it, in order, reading no gap', () => {
       const reads = runMarbles((helpers) => {
-        const live = helpers.hot('---a-b------c', { a: full(11, 11), b: full(12, 13), c: full(14, 14) });
+        const live = helpers.hot('---a-b 14ms c', { a: full(11, 11), b: full(12, 13), c: full(14, 14) });
         const { batches$, reads } = setup(helpers, { head: 10, fromBlock: 0, live$: live, readLatency: 10 });
-        helpers.expectObservable(batches$, '^ 29ms !').toBe('11ms (xab) c', {
+        helpers.expectObservable(batches$, '^ 29ms !').toBe('11ms (xab) 4ms c', {
           x: full(0, 10),
           a: full(11, 11),
           b: full(12, 13),
@@ -239,7 +246,7 @@ describe('contiguousBatches', () => {
           fc.integer({ min: 0, max: 4 }),
           fc.array(liveBatch, { maxLength: 20 }),
           (head, fromBlock, confirmations, readLatency, specs) => {
-            const liveBatches = specs.map(({ from, length }) => full(from, from + length - 1));
+            const liveBatches = specs.map(({ from, length }) => liveFull(from, from + length - 1));
             const { delivered, reads } = runMarbles((helpers) => {
               const letters = 'abcdefghijklmnopqrstuvwxyz';
               const marble = specs.map(({ after }, i) => `${'-'.repeat(after - 1)}${letters[i]}`).join('');
@@ -255,7 +262,8 @@ describe('contiguousBatches', () => {
             let next = start;
             for (const b of delivered) {
               // exactly the logs of its own range, nothing below the start, no gap before it
-              expect(b).toEqual(full(b.fromBlock, b.toBlock));
+              const fromLive = b.logs[0]?.logIndex === 1;
+              expect(b).toEqual(fromLive ? liveFull(b.fromBlock, b.toBlock) : full(b.fromBlock, b.toBlock));
               expect(b.fromBlock).toBeGreaterThanOrEqual(start);
               expect(b.fromBlock).toBeLessThanOrEqual(next);
               next = Math.max(next, b.toBlock + 1);
@@ -268,10 +276,8 @@ describe('contiguousBatches', () => {
             const passed = liveBatches
               .filter((b) => b.toBlock >= start)
               .map((b) => [Math.max(b.fromBlock, start), b.toBlock]);
-            const deliveredRanges = delivered.map((b) => [b.fromBlock, b.toBlock]);
-            expect(
-              deliveredRanges.filter((range) => passed.some(([f, t]) => f === range[0] && t === range[1])),
-            ).toEqual(passed);
+            const deliveredLive = delivered.filter((b) => b.logs[0]?.logIndex === 1);
+            expect(deliveredLive.map((b) => [b.fromBlock, b.toBlock])).toEqual(passed);
             // the stream reads only its backfill and the gaps: never a block already covered
             const ownReads = reads.filter(([from, to]) => from <= to);
             for (const [from] of ownReads) expect(from).toBeGreaterThanOrEqual(start);
@@ -283,6 +289,36 @@ describe('contiguousBatches', () => {
         ),
         { numRuns: 300 },
       );
+    });
+  });
+
+  describe('after a reorg (the poller rewound)', () => {
+    it('passes a live batch that re-reads blocks already covered through whole, rewound flag included', () => {
+      const reads = runMarbles((helpers) => {
+        const rewound: LogBatch = { ...full(22, 24), rewound: true };
+        const live = helpers.hot('--a--b--c', { a: full(21, 23), b: full(24, 25), c: rewound });
+        const { batches$, reads } = setup(helpers, { head: 20, fromBlock: undefined, live$: live });
+        helpers.expectObservable(batches$, '^ 9ms !').toBe('--a--b--c', {
+          a: full(21, 23),
+          b: full(24, 25),
+          c: { ...full(22, 24), rewound: true },
+        });
+        return reads;
+      });
+
+      // nothing is read again by the stream itself: the poller's re-read is the one that counts
+      expect(reads).toEqual([]);
+    });
+
+    it('cuts a rewound live batch reaching below the stream start at the start, keeping its flag', () => {
+      runMarbles((helpers) => {
+        const live = helpers.hot('--a--b', { a: full(21, 22), b: { ...full(18, 22), rewound: true } });
+        const { batches$ } = setup(helpers, { head: 20, fromBlock: undefined, live$: live });
+        helpers.expectObservable(batches$, '^ 9ms !').toBe('--a--b', {
+          a: full(21, 22),
+          b: { ...full(21, 22), rewound: true },
+        });
+      });
     });
   });
 
