@@ -143,7 +143,7 @@ function resolveRpc(o: NexusEventsOptions, preset: NetworkPreset | undefined, ti
 }
 
 function resolveRetry(retry: unknown, timeout: number): RequestPolicy {
-  if (retry !== undefined && (typeof retry !== 'object' || retry === null)) {
+  if (retry !== undefined && (typeof retry !== 'object' || retry === null || Array.isArray(retry))) {
     throw new InvalidOptionError('retry', retry, 'an object like { maxRetries?, initialDelay?, maxDelay? }');
   }
   const r = (retry ?? {}) as Record<string, unknown>;
@@ -160,8 +160,14 @@ function resolveRetry(retry: unknown, timeout: number): RequestPolicy {
   ) {
     throw new InvalidOptionError('retry.maxRetries', maxRetries, 'a whole number ≥ 0, or Infinity');
   }
+  // A lone maxDelay below the default initialDelay lowers it, as a lone initialDelay above
+  // the default maxDelay raises that: only two explicit values can contradict each other.
+  const givenMaxDelay = r['maxDelay'];
   const initialDelay = numberOption('retry.initialDelay', r['initialDelay'], {
-    fallback: DEFAULT_RETRY_INITIAL_DELAY,
+    fallback:
+      typeof givenMaxDelay === 'number' && givenMaxDelay >= 0
+        ? Math.min(DEFAULT_RETRY_INITIAL_DELAY, givenMaxDelay)
+        : DEFAULT_RETRY_INITIAL_DELAY,
     min: 0,
     max: MAX_TIMER_DELAY,
     integer: false,

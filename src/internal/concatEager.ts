@@ -19,16 +19,19 @@ export function concatEager<A, B>(first$: Observable<A>, second$: Observable<B>)
         if (buffer === undefined) subscriber.complete();
       },
     });
+    // second$ may have failed (or the consumer unsubscribed) synchronously: then first$ is never started.
+    if (subscriber.closed) return second;
     const first = first$.subscribe({
       next: (value) => subscriber.next(value),
       error: (error: unknown) => subscriber.error(error),
       complete: () => {
+        // Values that second$ emits during the flush (re-entrantly) join the queue, so order holds.
         const pending = buffer ?? [];
-        buffer = undefined;
-        for (const value of pending) {
+        for (let i = 0; i < pending.length; i += 1) {
           if (subscriber.closed) return;
-          subscriber.next(value);
+          subscriber.next(pending[i] as B);
         }
+        buffer = undefined;
         if (secondDone) subscriber.complete();
       },
     });

@@ -27,13 +27,26 @@ const str = (value: unknown): string | undefined => (typeof value === 'string' ?
 const int = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isInteger(value) ? value : undefined;
 
-/** A JSON-RPC error object `{ code, message }`. */
+/**
+ * A JSON-RPC error object `{ code, message, data? }`. Some providers put the useful part
+ * in `data` (thirdweb: "invalid params" + data "range 20000 is bigger than range limit
+ * 2000"; Tenderly: `data.payload`), so a textual `data` is appended to the message.
+ */
 function asJsonRpcError(value: unknown): { code: number; message: string } | undefined {
   if (!isBag(value)) return undefined;
   const code = int(value['code']);
   const message = str(value['message']);
-  return code === undefined || message === undefined ? undefined : { code, message };
+  if (code === undefined || message === undefined) return undefined;
+  const data = value['data'];
+  const detail = str(data) ?? (isBag(data) ? (str(data['message']) ?? str(data['payload'])) : undefined);
+  return {
+    code,
+    message: detail === undefined || detail === '' || /^0x/i.test(detail) ? message : `${message}: ${detail}`,
+  };
 }
+
+/** Wrapper messages that say nothing about the failure itself. */
+const GENERIC_MESSAGES: ReadonlySet<string> = new Set(['fetch failed', 'could not coalesce error']);
 
 /** The JSON-RPC error inside an HTTP body (`{"jsonrpc":"2.0","error":{…}}`), if any. */
 function errorInBody(body: unknown): { code: number; message: string } | undefined {
@@ -56,18 +69,38 @@ function readBodyText(response: Bag): string | undefined {
   }
 }
 
-/** `Retry-After` as delay-seconds or an HTTP date, in ms from `now`. */
+/**
+ * HTTP dates as RFC 9110 says a recipient reads them: IMF-fixdate
+ * (`Sun, 06 Nov 1994 08:49:37 GMT`) and the obsolete RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`)
+ * and asctime (`Sun Nov  6 08:49:37 1994`) forms.
+ */
+const HTTP_DATES: readonly RegExp[] = [
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{2}-(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
+];
+
+/**
+ * `Retry-After` as delay-seconds (a fraction is tolerated) or an HTTP date, in ms from
+ * `now`; anything else is ignored.
+ */
 export function parseRetryAfter(value: unknown, now: number = Date.now()): number | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  if (typeof value !== 'string') return undefined;
   const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const date = Date.parse(text);
+  if (/^\d+(?:\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  if (!HTTP_DATES.some((pattern) => pattern.test(text))) return undefined;
+  // asctime carries no zone: it is GMT.
+  const date = Date.parse(/GMT$/.test(text) ? text : `${text} GMT`);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 function headerOf(response: unknown, name: string): unknown {
   if (!isBag(response)) return undefined;
   const headers = response['headers'];
+  // WHATWG Headers (fetch) has no own enumerable entries: ask it.
+  if (isBag(headers) && typeof headers['get'] === 'function') {
+    return (headers['get'] as (key: string) => unknown).call(headers, name) ?? undefined;
+  }
   if (isBag(headers)) {
     for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
   }
@@ -88,6 +121,7 @@ export function unwrapRpcError(error: unknown): RpcFailure {
   let retryAfterMs: number | undefined;
   let transportCode: string | undefined;
   let outerMessage: string | undefined;
+  let genericMessage: string | undefined;
 
   // Walk the wrappers (error → error.error / info.error / cause), outermost first.
   const seen = new Set<unknown>();
@@ -96,7 +130,9 @@ export function unwrapRpcError(error: unknown): RpcFailure {
     const current = queue.shift();
     if (!isBag(current) || seen.has(current)) continue;
     seen.add(current);
-    outerMessage ??= str(current['shortMessage']) ?? str(current['message']);
+    const ownMessage = str(current['shortMessage']) ?? str(current['message']);
+    if (ownMessage !== undefined && !GENERIC_MESSAGES.has(ownMessage)) outerMessage ??= ownMessage;
+    genericMessage ??= ownMessage;
 
     const code = current['code'];
     if (typeof code === 'string' && transportCode === undefined && code !== 'UNKNOWN_ERROR' && code !== 'SERVER_ERROR')
@@ -124,7 +160,7 @@ export function unwrapRpcError(error: unknown): RpcFailure {
   }
 
   // A JSON-RPC error object is itself `{ code: number }`; a transport code is a string.
-  const message = rpc?.message ?? outerMessage ?? describeValue(error);
+  const message = rpc?.message ?? outerMessage ?? genericMessage ?? describeValue(error);
   return {
     message: message.split('\n')[0] ?? message,
     ...(rpc === undefined ? {} : { rpcCode: rpc.code }),

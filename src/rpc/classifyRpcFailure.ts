@@ -34,18 +34,38 @@ const RANGE_MESSAGES: readonly RegExp[] = [
   /(?:query|range) (?:is )?too (?:large|wide|big)/i,
   /(?:query|request) timeout exceeded.*(?:range|blocks)/i, // "Query timeout exceeded. Consider reducing your block range."
   /range (?:is )?too (?:large|wide|big)/i,
+  /range limit/i, // thirdweb: "range 20000 is bigger than range limit 2000" (in `data`)
+  /limit the query to/i, // Base: "please limit the query to at most 1000 blocks"
+  /logs matched by query exceeds/i, // Arbitrum: "logs matched by query exceeds limit of 10000"
+  /range allowed/i, // Blast: "exceeds the range allowed for your plan (5000 > 3000)"
 ];
+
+/** A refusal for the number of logs (not blocks): its numbers are not block limits. */
+const RESULT_COUNT = /\b(?:logs|results)\b/i;
 
 /** `[0x1a, 0x2f]` (Infura, Alchemy: "Try with this block range" / "this block range should work"). */
 const SUGGESTED_RANGE = /\[\s*(0x[0-9a-f]+)\s*,\s*(0x[0-9a-f]+)\s*\]/i;
 
-/** Stated limits: "limit of 2000", "max block range 5000", "limited to a 10,000 range", "up to a 2K block range", "max is 1k blocks". */
-const STATED_LIMITS: readonly RegExp[] = [
-  /limit(?:ed)? (?:of|to)(?: a)? ([\d,]+)(k?)\b/i,
-  /max(?:imum)? (?:block )?range(?: is)?:? ([\d,]+)(k?)\b/i,
-  /up to (?:a )?([\d,]+)(k?) block/i,
-  /max(?:imum)? is ([\d,]+)(k?) blocks/i,
+/** Block limits stated in words that only describe blocks. */
+const BLOCK_LIMITS: readonly RegExp[] = [
+  /max(?:imum)? (?:block )?range(?: is)?\s*[:=]?\s*([\d,]+)(k?)\b/i, // "max block range 5000", "exceed maximum block range: 50000"
+  /up to (?:a )?([\d,]+)(k?) block/i, // "up to a 2K block range"
+  /at most ([\d,]+)(k?) blocks/i, // "limit the query to at most 1000 blocks"
+  /max(?:imum)?(?: allowed)? is ([\d,]+)(k?) blocks/i, // "max is 1k blocks", "maximum allowed is 1000 blocks"
   /([\d,]+)(k?) blocks? (?:max|maximum|limit)/i,
+  /block range exceeds ([\d,]+)(k?)\b/i, // "block range exceeds 1000"
+  /limited to a ([\d,]+)(k?) (?:blocks? )?range/i, // QuickNode
+  /range limit (?:of )?([\d,]+)(k?)\b/i, // thirdweb
+  /\(\s*[\d,]+\s*>\s*([\d,]+)(k?)\s*\)/, // Blast: "(5000 > 3000)"
+];
+
+/** Limits whose unit is only clear when the message is not about logs or results. */
+const AMBIGUOUS_LIMITS: readonly RegExp[] = [
+  /limit(?:ed)? (?:of|to)(?: a)? ([\d,]+)(k?)\b/i, // "range 5000 exceeds limit of 2000"
+  /maximum is set to ([\d,]+)(k?)\b/i,
+  /\(maximum ([\d,]+)(k?)\)/i,
+  /greater than ([\d,]+)(k?) max/i,
+  /narrow your filter:?\s*([\d,]+)(k?)\b/i,
 ];
 
 /** JSON-RPC codes that retrying cannot fix (when the message is not a range refusal). */
@@ -70,6 +90,9 @@ export function classifyRpcFailure(failure: RpcFailure, method: string): RpcFail
     return rangeClass(failure.message);
   }
   if (failure.httpStatus === 429) return transient(failure);
+  // Authentication and authorisation do not fix themselves, whatever code the body carries
+  // (Infura: HTTP 403 with -32002 "rejected due to project ID settings").
+  if (failure.httpStatus === 401 || failure.httpStatus === 403) return { kind: 'fatal' };
   if (failure.rpcCode !== undefined && FATAL_RPC_CODES.has(failure.rpcCode)) return { kind: 'fatal' };
   if (
     failure.rpcCode === undefined &&
@@ -102,7 +125,8 @@ function rangeClass(message: string): RpcFailureClass {
 }
 
 function statedLimit(message: string): number | undefined {
-  for (const pattern of STATED_LIMITS) {
+  const patterns = RESULT_COUNT.test(message) ? BLOCK_LIMITS : [...BLOCK_LIMITS, ...AMBIGUOUS_LIMITS];
+  for (const pattern of patterns) {
     const match = pattern.exec(message);
     if (match?.[1] === undefined) continue;
     const value = Number(match[1].replaceAll(',', '')) * (match[2]?.toLowerCase() === 'k' ? 1000 : 1);

@@ -14,7 +14,7 @@ export interface SpanAfterRefusal {
  * every read of a client. It starts at `maxBlockRange`; a refusal shrinks it (to the
  * node's suggested range, its stated limit, or by half); successes grow it back slowly
  * (×1.25 after every {@link GROW_AFTER_SUCCESSES} successful reads of a full span), but
- * never above a limit the node stated.
+ * never above a block limit the node stated (even alongside a suggested range).
  */
 export class BlockSpan {
   #current: number;
@@ -42,11 +42,12 @@ export class BlockSpan {
     this.#successes = 0;
     let next: SpanAfterRefusal;
     const { suggested, limit } = refusal;
+    // A stated block limit is a ceiling even when the node also suggests a range.
+    if (limit !== undefined) this.#ceiling = Math.max(1, Math.min(this.#ceiling, limit));
     if (suggested !== undefined && suggested.fromBlock === fromBlock && suggested.toBlock < toBlock) {
       next = { span: suggested.toBlock - fromBlock + 1, basis: 'suggested' };
     } else if (limit !== undefined && limit < span) {
       next = { span: limit, basis: 'stated-limit' };
-      this.#ceiling = Math.min(this.#ceiling, limit);
     } else {
       next = { span: Math.floor(span / 2), basis: 'halved' };
     }
