@@ -17,9 +17,9 @@
  *   earlier tasks running.
  * - Every inner stream starts at the block its parent event was mined in (`fromBlock`),
  *   so events mined in the same block or while it was subscribing are replayed, not lost.
- * - Streams of one client share a single poller: a board of many tasks costs one
- *   `eth_blockNumber` + one `eth_getLogs` per poll, plus a short backfill read when each
- *   inner stream starts.
+ * - Streams of one client share a single poller: a board of many tasks costs one head
+ *   request (`eth_getBlockByNumber`) per poll, plus one `eth_getLogs` when there are new
+ *   blocks, plus a short backfill read when each inner stream starts.
  * - `scan` folds the events into an immutable board. Different streams may deliver
  *   events in a different order than the chain does, so statuses are only replaced by
  *   a later one (by block number and log index), and every update is idempotent.

@@ -5,13 +5,17 @@ import {
   type NexusDiagnostic,
   type NexusEvent,
   NEXUS_EVENT_TOPICS,
+  NexusNotFoundError,
   OgpuEventsError,
   RpcRequestError,
+  type RpcRetryDiagnostic,
+  RpcUnavailableError,
   TaskStatus,
   type TaskStatusChangedEvent,
 } from 'ogpu-events';
 import { freePort } from '../support/anvil';
-import { collect, sleep } from '../support/streams';
+import { JsonRpcProxy } from '../support/JsonRpcProxy';
+import { collect, sleep, waitFor } from '../support/streams';
 import { randomAddress, startTestChain, type TestChain } from '../support/testChain';
 
 let chain: TestChain;
@@ -111,38 +115,126 @@ describe('connections', () => {
     provider.destroy();
   });
 
-  it('fails the stream with a typed RpcRequestError when the node cannot be reached', async () => {
+  it('by default keeps waiting for a node that cannot be reached: the stream neither fails nor emits, and each retry is reported as rpc-retry with a growing delay', async () => {
     const port = await freePort();
     const nexus = createNexusEvents({
       rpcUrl: `http://127.0.0.1:${port}`,
       address: chain.nexusAddress,
       pollInterval: 50,
     });
+    const diagnostics: NexusDiagnostic[] = [];
+    const watching = nexus.diagnostics$.subscribe((d) => diagnostics.push(d));
+    const outcome: unknown[] = [];
+    const subscription = nexus.registered$(randomAddress()).subscribe({
+      next: (event) => outcome.push(event),
+      error: (error: unknown) => outcome.push(error),
+    });
+    const retries = (): RpcRetryDiagnostic[] =>
+      diagnostics.filter((d): d is RpcRetryDiagnostic => d.kind === 'rpc-retry');
+    const ofGetCode = (): RpcRetryDiagnostic[] => retries().filter((d) => d.method === 'eth_getCode');
+    await waitFor(() => ofGetCode().length >= 3, 10_000, 'three retries of eth_getCode');
+    subscription.unsubscribe();
+    const reported = retries().length;
+    await sleep(1_200);
+    watching.unsubscribe();
+
+    expect(outcome).toEqual([]);
+    // the default backoff: 250 ms doubling, each delay between half and all of its step
+    expect(ofGetCode().map((d) => d.retry)).toEqual([1, 2, 3]);
+    ofGetCode().forEach((d, i) => {
+      expect(d.delayMs).toBeGreaterThanOrEqual(125 * 2 ** i);
+      expect(d.delayMs).toBeLessThanOrEqual(250 * 2 ** i);
+    });
+    for (const d of retries()) {
+      // the code check and the head requests (the poller's, the stream's) go out together
+      expect(['eth_getCode', 'eth_getBlockByNumber']).toContain(d.method);
+      expect(d.error).toBeInstanceOf(RpcRequestError);
+      expect(d.error).toMatchObject({ code: 'RPC_REQUEST_FAILED', method: d.method });
+      expect(d.reason).toMatch(/ECONNREFUSED/);
+    }
+    // unsubscribing stopped the retries
+    expect(retries()).toHaveLength(reported);
+  });
+
+  it('with retry.maxRetries, fails the stream with RpcUnavailableError once the retries of a request are spent', async () => {
+    const port = await freePort();
+    const nexus = createNexusEvents({
+      rpcUrl: `http://127.0.0.1:${port}`,
+      address: chain.nexusAddress,
+      pollInterval: 50,
+      retry: { maxRetries: 1, initialDelay: 10 },
+    });
 
     const failure = await firstValueFrom(nexus.registered$(randomAddress()).pipe(timeout(20_000))).catch(
       (e: unknown) => e,
     );
 
-    expect(failure).toBeInstanceOf(RpcRequestError);
+    expect(failure).toBeInstanceOf(RpcUnavailableError);
     expect(failure).toBeInstanceOf(OgpuEventsError);
-    expect((failure as RpcRequestError).code).toBe('RPC_REQUEST_FAILED');
-    expect((failure as RpcRequestError).method).toBe('eth_blockNumber');
+    const unavailable = failure as RpcUnavailableError;
+    expect(unavailable.code).toBe('RPC_UNAVAILABLE');
+    expect(unavailable.attempts).toBe(2);
+    // the code check and the head request go out together: whichever runs out of retries first fails the stream
+    expect(['eth_getCode', 'eth_getBlockByNumber']).toContain(unavailable.method);
+    expect(unavailable.cause).toBeInstanceOf(RpcRequestError);
+    expect(unavailable.cause).toMatchObject({ code: 'RPC_REQUEST_FAILED', method: unavailable.method });
+    expect((unavailable.cause as RpcRequestError).message).toMatch(/ECONNREFUSED/);
   });
 
-  it('reads nothing but the Nexus address it was given', async () => {
-    const other = await startTestChain();
+  it('reads nothing but the Nexus address it was given, though another contract emits the same events', async () => {
+    const other = await chain.deployNexus();
+    const task = randomAddress();
+    const fromBlock = (await chain.head()) + 1;
+    await other.send('emitTaskStatusChanged', task, TaskStatus.NEW);
+    await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
+    await other.send('emitTaskStatusChanged', task, TaskStatus.RESPONDED);
+
+    const diagnostics: NexusDiagnostic[] = [];
+    const ours = createNexusEvents({ rpcUrl: chain.url, address: chain.nexusAddress, pollInterval: 50 });
+    const theirs = createNexusEvents({ rpcUrl: chain.url, address: other.address, pollInterval: 50 });
+    const watching = [ours, theirs].map((nexus) => nexus.diagnostics$.subscribe((d) => diagnostics.push(d)));
+    const received = { ours: [] as TaskStatus[], theirs: [] as TaskStatus[] };
+    const subscriptions = [
+      ours.taskStatusChanged$(task, { fromBlock }).subscribe((e) => received.ours.push(e.status)),
+      theirs.taskStatusChanged$(task, { fromBlock }).subscribe((e) => received.theirs.push(e.status)),
+    ];
+    await waitFor(() => received.ours.length >= 1 && received.theirs.length >= 2, 10_000, 'the backfills');
+    // and live
+    await other.send('emitTaskStatusChanged', task, TaskStatus.FINALIZED);
+    await chain.send('emitTaskStatusChanged', task, TaskStatus.CANCELED);
+    await waitFor(() => received.ours.length >= 2 && received.theirs.length >= 3, 10_000, 'the live events');
+    await sleep(200);
+    subscriptions.forEach((s) => s.unsubscribe());
+    watching.forEach((s) => s.unsubscribe());
+
+    expect(received.ours).toEqual([TaskStatus.ATTEMPTED, TaskStatus.CANCELED]);
+    expect(received.theirs).toEqual([TaskStatus.NEW, TaskStatus.RESPONDED, TaskStatus.FINALIZED]);
+    expect(diagnostics).toEqual([]);
+  });
+
+  it('fails fast with NexusNotFoundError naming the address when the address holds no code on the chain, and stops polling', async () => {
+    const proxy = await new JsonRpcProxy(chain.url).start();
     try {
-      const task = randomAddress();
-      const fromBlock = (await other.head()) + 1;
-      await other.send('emitTaskStatusChanged', task, TaskStatus.NEW);
-      const nexus = createNexusEvents({ rpcUrl: other.url, address: randomAddress(), pollInterval: 50 });
-      const received: unknown[] = [];
-      const subscription = nexus.taskStatusChanged$(task, { fromBlock }).subscribe((e) => received.push(e));
-      await sleep(400);
-      subscription.unsubscribe();
-      expect(received).toEqual([]);
+      const address = randomAddress();
+      const nexus = createNexusEvents({ rpcUrl: proxy.url, address, pollInterval: 50 });
+      const started = Date.now();
+
+      const failure = await firstValueFrom(nexus.taskStatusChanged$(randomAddress()).pipe(timeout(10_000))).catch(
+        (e: unknown) => e,
+      );
+      const elapsed = Date.now() - started;
+      await sleep(300);
+
+      expect(failure).toBeInstanceOf(NexusNotFoundError);
+      expect(failure).toMatchObject({ code: 'NEXUS_NOT_FOUND', address });
+      expect((failure as NexusNotFoundError).message).toContain(address);
+      expect(elapsed).toBeLessThan(1_000);
+      // one code check, no retry of it, no log read, and no tick after the failure
+      expect(proxy.count('eth_getCode')).toBe(1);
+      expect(proxy.count('eth_getLogs')).toBe(0);
+      expect(proxy.count('eth_getBlockByNumber')).toBeLessThanOrEqual(2);
     } finally {
-      await other.stop();
+      await proxy.stop();
     }
   });
 });

@@ -6,7 +6,7 @@ import {
   type TaskStatusChangedEvent,
   toAsyncIterable,
 } from 'ogpu-events';
-import { JsonRpcProxy } from '../support/JsonRpcProxy';
+import { JsonRpcProxy, type ProxiedCall } from '../support/JsonRpcProxy';
 import { collect, sleep, waitFor } from '../support/streams';
 import { randomAddress, startTestChain, type TestChain } from '../support/testChain';
 
@@ -28,10 +28,14 @@ const client = (options: { pollInterval?: number; maxBlockRange?: number; confir
 const positions = (events: readonly TaskStatusChangedEvent[]) => events.map((e) => [e.blockNumber, e.logIndex]);
 const keys = (events: readonly TaskStatusChangedEvent[]) => events.map((e) => `${e.transactionHash}:${e.logIndex}`);
 
+/** `eth_getBlockByNumber('latest')`: the head request of a poll tick or of a stream's start. */
+const isHeadRequest = (call: ProxiedCall): boolean =>
+  call.method === 'eth_getBlockByNumber' && (call.params as unknown[])[0] === 'latest';
+
 /** Waits until a default-start subscription has read the head, so later events are "after subscribing". */
 async function untilPolling(): Promise<void> {
-  const seen = proxy.count('eth_blockNumber');
-  await waitFor(() => proxy.count('eth_blockNumber') >= seen + 2, 10_000, 'two polls');
+  const seen = proxy.calls.filter(isHeadRequest).length;
+  await waitFor(() => proxy.calls.filter(isHeadRequest).length >= seen + 2, 10_000, 'two polls');
 }
 
 describe('ordering', () => {
@@ -187,11 +191,13 @@ describe('completion and teardown', () => {
 });
 
 describe('one shared poller per client', () => {
-  it('costs at most one eth_blockNumber and one eth_getLogs per tick, whatever the number of subscriptions', async () => {
+  it('checks the Nexus code once, then costs one request per idle tick and two per tick with one new block, whatever the number of subscriptions', async () => {
     const nexus = client({ pollInterval: 100 });
     const tasks = Array.from({ length: 60 }, () => randomAddress());
     const received = new Map<string, number>();
     const subscription = new Subscription();
+    await sleep(150); // let requests of earlier tests land
+    proxy.reset();
     for (const task of tasks) {
       subscription.add(
         nexus.taskStatusChanged$(task).subscribe(() => received.set(task, (received.get(task) ?? 0) + 1)),
@@ -199,26 +205,63 @@ describe('one shared poller per client', () => {
       subscription.add(nexus.attempted$(task).subscribe());
     }
     await untilPolling();
-    proxy.reset();
-    const started = Date.now();
+    // 120 subscriptions, one poller: one eth_getCode
+    expect(proxy.count('eth_getCode')).toBe(1);
 
-    for (const task of tasks.slice(0, 10)) await chain.send('emitTaskStatusChanged', task, TaskStatus.NEW);
+    // Idle: the head is the same at every tick, so a tick is one eth_getBlockByNumber('latest').
+    proxy.reset();
+    let started = Date.now();
+    await sleep(1_000);
+    const idle = [...proxy.calls];
+    expect(idle.filter((call) => !isHeadRequest(call))).toEqual([]);
+    expect(idle.length).toBeGreaterThan(3);
+    expect(idle.length).toBeLessThanOrEqual(ticksSince(started, 100));
+
+    // One new block: the tick that sees it asks for the head and for the logs of that block
+    // alone; the new head's parentHash vouches for the block read before, no other header.
+    proxy.reset();
+    const { blockNumber } = await chain.send('emitTaskStatusChanged', tasks[0], TaskStatus.NEW);
+    await waitFor(() => received.get(tasks[0]!) === 1, 10_000, 'the event of the new block');
+    await sleep(300);
+    const oneBlock = [...proxy.calls];
+    const quantity = `0x${blockNumber.toString(16)}`;
+    expect(oneBlock.filter((call) => call.method === 'eth_getLogs').map((call) => rangeOf(call))).toEqual([
+      [quantity, quantity],
+    ]);
+    expect(oneBlock.filter((call) => !isHeadRequest(call) && call.method !== 'eth_getLogs')).toEqual([]);
+
+    // Several blocks, some mined between two ticks: at most one eth_getLogs per tick that
+    // sees new blocks, plus one header (of the block read last) when it saw more than one.
+    proxy.reset();
+    started = Date.now();
+    for (const task of tasks.slice(1, 11)) await chain.send('emitTaskStatusChanged', task, TaskStatus.NEW);
     await chain.mine(5);
     await sleep(1_000);
-    const blockNumberCalls = proxy.count('eth_blockNumber');
-    const getLogsCalls = proxy.count('eth_getLogs');
-    const ticks = Math.ceil((Date.now() - started) / 100) + 1;
+    const heads = proxy.calls.filter(isHeadRequest).length;
+    const getLogs = proxy.count('eth_getLogs');
+    const headers = proxy.calls.filter((call) => call.method === 'eth_getBlockByNumber' && !isHeadRequest(call)).length;
+    const ticks = ticksSince(started, 100);
     subscription.unsubscribe();
 
-    // 120 subscriptions must not multiply the per-tick cost.
-    expect(blockNumberCalls).toBeGreaterThan(3);
-    expect(blockNumberCalls).toBeLessThanOrEqual(ticks);
-    expect(getLogsCalls).toBeGreaterThan(0);
-    expect(getLogsCalls).toBeLessThanOrEqual(blockNumberCalls);
-    expect([...received.values()].reduce((a, b) => a + b, 0)).toBe(10);
+    expect(heads).toBeGreaterThan(3);
+    expect(heads).toBeLessThanOrEqual(ticks);
+    expect(getLogs).toBeGreaterThan(0);
+    expect(getLogs).toBeLessThanOrEqual(heads);
+    expect(headers).toBeLessThanOrEqual(getLogs);
+    expect(proxy.calls.length).toBe(heads + getLogs + headers);
+    expect([...received.values()].reduce((a, b) => a + b, 0)).toBe(11);
     await expectNoMoreTraffic();
   });
 });
+
+/** The most poll ticks that can have started since `started`, every `interval` ms. */
+const ticksSince = (started: number, interval: number): number => Math.ceil((Date.now() - started) / interval) + 1;
+
+/** The `[fromBlock, toBlock]` of an eth_getLogs call, as sent. */
+const rangeOf = (call: ProxiedCall): [unknown, unknown] => {
+  const [filter] = call.params as [{ fromBlock: unknown; toBlock: unknown }];
+  return [filter.fromBlock, filter.toBlock];
+};
 
 /** After the last subscriber left, the node sees no request at all. */
 async function expectNoMoreTraffic(): Promise<void> {

@@ -1,6 +1,24 @@
-import { Contract, ContractFactory, JsonRpcProvider, Network, getAddress, hexlify, randomBytes } from 'ethers';
+import {
+  Contract,
+  ContractFactory,
+  JsonRpcProvider,
+  Network,
+  type Signer,
+  getAddress,
+  hexlify,
+  randomBytes,
+} from 'ethers';
 import { type AnvilNode, startAnvil } from './anvil';
 import { compileMockNexus } from './compileMockNexus';
+
+/** A deployed MockNexus and a helper that drives it. */
+export interface DeployedNexus {
+  readonly contract: Contract;
+  /** EIP-55 checksummed. */
+  readonly address: string;
+  /** Sends a transaction of this contract and waits for it to be mined; returns its receipt's block number and hash. */
+  send(method: string, ...args: unknown[]): Promise<{ blockNumber: number; hash: string }>;
+}
 
 /** Anvil with a deployed MockNexus, and helpers that drive it. */
 export interface TestChain {
@@ -12,6 +30,8 @@ export interface TestChain {
   readonly nexusAddress: string;
   /** Sends a MockNexus transaction and waits for it to be mined; returns its receipt's block number and hash. */
   send(method: string, ...args: unknown[]): Promise<{ blockNumber: number; hash: string }>;
+  /** Deploys another MockNexus (same events, another address) on the same chain. */
+  deployNexus(): Promise<DeployedNexus>;
   /** Mines `blocks` empty blocks. */
   mine(blocks?: number): Promise<void>;
   head(): Promise<number>;
@@ -23,6 +43,26 @@ export function randomAddress(): string {
   return getAddress(hexlify(randomBytes(20)));
 }
 
+/** Deploys MockNexus with `signer` and waits for it to be mined. */
+async function deployMockNexus(signer: Signer): Promise<DeployedNexus> {
+  const { abi, bytecode } = compileMockNexus();
+  const deployed = await new ContractFactory(abi as never[], bytecode, signer).deploy();
+  await deployed.waitForDeployment();
+  const address = await deployed.getAddress();
+  const contract = new Contract(address, abi as never[], signer);
+  return {
+    contract,
+    address,
+    send: async (method, ...args) => {
+      const fn = contract.getFunction(method);
+      const tx = (await fn(...args)) as { wait(): Promise<{ blockNumber: number; hash: string } | null> };
+      const receipt = await tx.wait();
+      if (receipt === null) throw new Error(`${method} was not mined`);
+      return { blockNumber: receipt.blockNumber, hash: receipt.hash };
+    },
+  };
+}
+
 /** Starts anvil on a free loopback port and deploys MockNexus on it. */
 export async function startTestChain(anvilArgs: readonly string[] = []): Promise<TestChain> {
   const anvil = await startAnvil(anvilArgs);
@@ -30,24 +70,15 @@ export async function startTestChain(anvilArgs: readonly string[] = []): Promise
   const provider = new JsonRpcProvider(anvil.url, network, { staticNetwork: network, pollingInterval: 50 });
   try {
     const signer = await provider.getSigner(0);
-    const { abi, bytecode } = compileMockNexus();
-    const deployed = await new ContractFactory(abi as never[], bytecode, signer).deploy();
-    await deployed.waitForDeployment();
-    const nexusAddress = await deployed.getAddress();
-    const nexus = new Contract(nexusAddress, abi as never[], signer);
+    const nexus = await deployMockNexus(signer);
     return {
       anvil,
       url: anvil.url,
       provider,
-      nexus,
-      nexusAddress,
-      send: async (method, ...args) => {
-        const fn = nexus.getFunction(method);
-        const tx = (await fn(...args)) as { wait(): Promise<{ blockNumber: number; hash: string } | null> };
-        const receipt = await tx.wait();
-        if (receipt === null) throw new Error(`${method} was not mined`);
-        return { blockNumber: receipt.blockNumber, hash: receipt.hash };
-      },
+      nexus: nexus.contract,
+      nexusAddress: nexus.address,
+      send: nexus.send,
+      deployNexus: () => deployMockNexus(signer),
       mine: async (blocks = 1) => {
         await provider.send('anvil_mine', [`0x${blocks.toString(16)}`]);
       },

@@ -78,6 +78,35 @@ const FATAL_RPC_CODES: ReadonlySet<number> = new Set([
   -32006, // JSON-RPC version not supported
 ]);
 
+/**
+ * ethers error codes of a request that could not even be made as asked (bad arguments,
+ * an unsupported URL scheme, a destroyed provider): no retry changes that.
+ */
+const FATAL_TRANSPORT_CODES: ReadonlySet<string> = new Set([
+  'INVALID_ARGUMENT',
+  'MISSING_ARGUMENT',
+  'UNEXPECTED_ARGUMENT',
+  'UNSUPPORTED_OPERATION',
+  'NOT_IMPLEMENTED',
+]);
+
+/**
+ * A programming error thrown by a custom transport (`TypeError: rpc.getBlock is not a
+ * function`, …). undici reports network failures as a `TypeError('fetch failed')` with a
+ * `cause`, so only errors of these types that carry no transport code, node code or
+ * HTTP status count.
+ */
+function isProgrammingError(failure: RpcFailure): boolean {
+  const { error } = failure;
+  return (
+    (error instanceof TypeError || error instanceof ReferenceError || error instanceof SyntaxError) &&
+    error.message !== 'fetch failed' &&
+    failure.transportCode === undefined &&
+    failure.rpcCode === undefined &&
+    failure.httpStatus === undefined
+  );
+}
+
 /** HTTP statuses that retrying cannot fix: bad request, authentication, wrong URL. */
 const FATAL_HTTP_STATUSES: ReadonlySet<number> = new Set([400, 401, 403, 404, 405, 410, 414, 501]);
 
@@ -101,6 +130,8 @@ export function classifyRpcFailure(failure: RpcFailure, method: string): RpcFail
   ) {
     return { kind: 'fatal' };
   }
+  if (failure.transportCode !== undefined && FATAL_TRANSPORT_CODES.has(failure.transportCode)) return { kind: 'fatal' };
+  if (isProgrammingError(failure)) return { kind: 'fatal' };
   return transient(failure);
 }
 

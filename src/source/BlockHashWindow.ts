@@ -29,6 +29,16 @@ export class BlockHashWindow {
     return this.#anchors.length;
   }
 
+  /** The remembered hash of block `number`, if it is an anchor. */
+  hashOf(number: number): string | undefined {
+    for (let i = this.#anchors.length - 1; i >= 0; i -= 1) {
+      const anchor = this.#anchors[i];
+      if (anchor === undefined || anchor.number < number) return undefined;
+      if (anchor.number === number) return anchor.hash;
+    }
+    return undefined;
+  }
+
   /** Newest first. */
   newestFirst(): readonly BlockAnchor[] {
     return [...this.#anchors].reverse();

@@ -68,6 +68,9 @@ export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
     let cursor = config.fromBlock;
     let lastHeadHash: string | undefined;
     let rewound = false;
+    // Never rewind below an explicit start: blocks below it were not asked for.
+    const floor = config.fromBlock ?? 0;
+    let startAnchored = config.fromBlock === undefined || config.fromBlock === 0;
 
     const header = (number: number): Observable<RpcBlockHeader | null> =>
       number < 0 ? of(null) : requestBlock(config, number);
@@ -94,8 +97,10 @@ export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
         concatMap((ancestor) => {
           const deeperThanMemory = ancestor === undefined;
           // No remembered block survived: re-read the last REORG_MEMORY_BLOCKS blocks.
-          const resumeAt =
-            ancestor === undefined ? Math.max(0, replaced.number - REORG_MEMORY_BLOCKS) : ancestor.number + 1;
+          const resumeAt = Math.max(
+            floor,
+            ancestor === undefined ? replaced.number - REORG_MEMORY_BLOCKS : ancestor.number + 1,
+          );
           anchors.forgetFrom(resumeAt);
           cursor = resumeAt;
           rewound = true;
@@ -149,7 +154,24 @@ export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
         );
       }
 
+      // An explicit start is anchored at the block below it (once it exists), so that a
+      // reorg of the first range read is measured against it, not guessed.
+      if (!startAnchored && floor - 1 <= head.number) {
+        return header(floor - 1).pipe(
+          concatMap((block) => {
+            startAnchored = true;
+            if (block !== null && anchors.size === 0) anchors.remember(block.number, block.hash);
+            return poll(head);
+          }),
+        );
+      }
+
       const anchor = anchors.latest;
+      // A head below the last block read that is a block we know unchanged: a lagging
+      // node (or a chain cut back without changes below). Nothing to check or read.
+      if (anchor !== undefined && head.number < anchor.number && anchors.hashOf(head.number) === head.hash) {
+        return EMPTY;
+      }
       const readable = confirmed >= cursor;
       // Check the anchor when there is something to read, or when the head is at or
       // below it (the chain was replaced from there, or a lagging node answered).

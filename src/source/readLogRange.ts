@@ -1,4 +1,4 @@
-import { EMPTY, type Observable, catchError, defer, expand, map, throwError } from 'rxjs';
+import { EMPTY, type Observable, catchError, defer, expand, map, queueScheduler, throwError } from 'rxjs';
 import { RpcRequestError } from '../errors/RpcRequestError.js';
 import type { BlockSpan } from './BlockSpan.js';
 import type { LogBatch } from './LogBatch.js';
@@ -67,7 +67,13 @@ export function readLogRange(reader: LogRangeReader, fromBlock: number, toBlock:
     fromBlock > toBlock
       ? EMPTY
       : readChunk(fromBlock, reader.span.current).pipe(
-          expand((batch) => (batch.toBlock < toBlock ? readChunk(batch.toBlock + 1, reader.span.current) : EMPTY), 1),
+          // The queue scheduler keeps a transport that answers synchronously from nesting
+          // one chunk's subscription inside the previous one's (a stack overflow on long ranges).
+          expand(
+            (batch) => (batch.toBlock < toBlock ? readChunk(batch.toBlock + 1, reader.span.current) : EMPTY),
+            1,
+            queueScheduler,
+          ),
         ),
   );
 }

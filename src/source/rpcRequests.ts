@@ -6,6 +6,8 @@ import {
   from,
   map,
   retry,
+  take,
+  throwIfEmpty,
   throwError,
   timeout,
   timer,
@@ -66,6 +68,8 @@ export function request<T>(
   method: string,
   call: () => ObservableInput<unknown>,
   parse: (result: unknown) => T,
+  /** Whether repeated timeouts may mean the request is too big (an `eth_getLogs` of several blocks). */
+  splittable = false,
 ): Observable<T> {
   const { policy } = context;
   return defer(() => {
@@ -73,11 +77,16 @@ export function request<T>(
     let timeouts = 0;
     const attempt$ = defer(() => {
       attempts += 1;
+      // The first answer counts; a transport that completes without one answered badly.
       return from(call()).pipe(
         timeout({
           first: policy.timeout,
           with: () => throwError(() => new TimeoutFailure(policy.timeout)),
         }),
+        take(1),
+        throwIfEmpty(
+          () => new InvalidRpcResponseError(method, undefined, ['the transport completed without an answer']),
+        ),
         map(parse),
       );
     });
@@ -86,7 +95,7 @@ export function request<T>(
         if (error instanceof TimeoutFailure) timeouts += 1;
         // A node that keeps timing out on the same eth_getLogs is likely choking on its
         // size: from the second timeout on, the range reader is asked to split it.
-        const heavy = method === 'eth_getLogs' && error instanceof TimeoutFailure && timeouts >= 2;
+        const heavy = splittable && error instanceof TimeoutFailure && timeouts >= 2;
         return throwError(() => classify(method, error, heavy));
       }),
       retry({
@@ -187,6 +196,7 @@ export function requestLogs(context: RequestContext, filter: GetLogsFilter): Obs
         throw new InvalidRpcResponseError('eth_getLogs', result, ['expected an array of logs']);
       return result;
     },
+    filter.toBlock > filter.fromBlock,
   );
 }
 

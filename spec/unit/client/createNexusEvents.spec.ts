@@ -60,10 +60,12 @@ describe('createNexusEvents', () => {
     const node = runMarbles((helpers, scheduler) => {
       const node = scriptedRpc(helpers, scheduler, { heads: headAt, logs });
       const nexus = createNexusEvents({ rpc: node.rpc, address: NEXUS_ADDRESS, pollInterval: 10 });
-      // head at 1; backfill [95, 100] read at 1, answered at 2; then the poller reads one new block per tick
+      // the poller's first tick and the stream share the head request of frame 0 (head 100 at 1);
+      // backfill [95, 100] read at 1, answered at 2; then the poller reads one new block per
+      // tick (ticks at 10, 20, …: the head at +1, the logs at +2)
       helpers
         .expectObservable(nexus.taskStatusChanged$(TASK, { fromBlock: 95 }), '^ 59ms !')
-        .toBe('--(ab) 28ms c 19ms d', {
+        .toBe('--(ab) 26ms c 19ms d', {
           a: statusEvent(logs[0]!, TaskStatus.NEW),
           b: statusEvent(logs[3]!, TaskStatus.ATTEMPTED),
           c: statusEvent(logs[4]!, TaskStatus.RESPONDED),
@@ -87,6 +89,11 @@ describe('createNexusEvents', () => {
       [105, 105],
     ]);
     for (const filter of live) expect(filter.topics).toEqual([NEXUS_TOPIC0S]);
+    // one head request per tick, shared with the stream's own at frame 0; each new block is
+    // the next one, so its parentHash checks the last one read: no other header is asked for
+    expect(node.blockNumberCalls).toEqual([0, 10, 20, 30, 40, 50]);
+    expect(node.blockCalls).toEqual([]);
+    expect(node.codeCalls).toEqual([[0, NEXUS_ADDRESS]]);
   });
 
   it('a stream without fromBlock delivers only the events of blocks mined after it subscribed', () => {
@@ -94,27 +101,32 @@ describe('createNexusEvents', () => {
     runMarbles((helpers, scheduler) => {
       const node = scriptedRpc(helpers, scheduler, { heads: headAt, logs });
       const nexus = createNexusEvents({ rpc: node.rpc, address: NEXUS_ADDRESS, pollInterval: 10 });
-      // subscribed at head 100; the poller starts at frame 1 and reads block 101 at its tick of frame 11
+      // subscribed at head 100 (answered at 1); the poller reads block 101 at its tick of frame 10
       helpers
         .expectObservable(nexus.taskStatusChanged$(TASK), '^ 19ms !')
-        .toBe('13ms b', { b: statusEvent(logs[1]!, TaskStatus.ATTEMPTED) });
+        .toBe('12ms b', { b: statusEvent(logs[1]!, TaskStatus.ATTEMPTED) });
     });
   });
 
-  it('all streams of a client ride one poller: one eth_blockNumber per tick however many streams', () => {
-    const countCalls = (streams: number): number[] =>
+  it('all streams of a client ride one poller: one head request (eth_getBlockByNumber latest) per tick and one eth_getCode, however many streams', () => {
+    const countCalls = (streams: number) =>
       runMarbles((helpers, scheduler) => {
         const node = scriptedRpc(helpers, scheduler, { heads: headAt });
         const nexus = createNexusEvents({ rpc: node.rpc, address: NEXUS_ADDRESS, pollInterval: 10 });
         for (let i = 0; i < streams; i += 1) {
           helpers.expectObservable(nexus.registered$(SOURCE), '^ 34ms !').toBe('');
         }
-        return node.blockNumberCalls;
+        return node;
       });
 
     const one = countCalls(1);
-    expect(one).toEqual([0, 1, 11, 21, 31]);
-    expect(countCalls(3)).toEqual(one);
+    // the streams' head requests at subscription share the first tick's
+    expect(one.blockNumberCalls).toEqual([0, 10, 20, 30]);
+    expect(one.getLogsCalls).toHaveLength(3);
+    const three = countCalls(3);
+    expect(three.blockNumberCalls).toEqual(one.blockNumberCalls);
+    expect(three.getLogsCalls).toEqual(one.getLogsCalls);
+    expect(three.codeCalls).toEqual([[0, NEXUS_ADDRESS]]);
   });
 
   it('polling goes on while any stream is subscribed and stops when the last one leaves', () => {
@@ -126,7 +138,7 @@ describe('createNexusEvents', () => {
       return node;
     });
 
-    expect(node.blockNumberCalls).toEqual([0, 1, 11, 21, 31, 41]);
+    expect(node.blockNumberCalls).toEqual([0, 10, 20, 30, 40]);
   });
 
   it('skips logs that do not decode, reports them on diagnostics$, and delivers the events after them', () => {
@@ -139,8 +151,8 @@ describe('createNexusEvents', () => {
       const nexus = createNexusEvents({ rpc: node.rpc, address: NEXUS_ADDRESS, pollInterval: 10 });
       nexus.diagnostics$.subscribe((d) => diagnostics.push(d));
       const expected = { g: statusEvent(good, TaskStatus.ATTEMPTED) };
-      helpers.expectObservable(nexus.taskStatusChanged$(TASK), '^ 19ms !').toBe('13ms g', expected);
-      helpers.expectObservable(nexus.taskStatusChanged$(TASK.toLowerCase()), '^ 19ms !').toBe('13ms g', expected);
+      helpers.expectObservable(nexus.taskStatusChanged$(TASK), '^ 19ms !').toBe('12ms g', expected);
+      helpers.expectObservable(nexus.taskStatusChanged$(TASK.toLowerCase()), '^ 19ms !').toBe('12ms g', expected);
     });
 
     const bad = { ...positionOf(badStatus), address: NEXUS_ADDRESS, topics: badStatus.topics, data: badStatus.data };
@@ -183,7 +195,7 @@ describe('createNexusEvents', () => {
     runMarbles((helpers, scheduler) => {
       const node = scriptedRpc(helpers, scheduler, { heads: headAt, logs: [log] });
       const nexus = createNexusEvents({ rpc: node.rpc, address: NEXUS_ADDRESS, pollInterval: 10 });
-      helpers.expectObservable(nexus.registered$(SOURCE), '^ 19ms !').toBe('13ms r', {
+      helpers.expectObservable(nexus.registered$(SOURCE), '^ 19ms !').toBe('12ms r', {
         r: new RegisteredEvent({
           provider: PROVIDER,
           registrantId: 2n ** 200n + 1n,
@@ -197,19 +209,87 @@ describe('createNexusEvents', () => {
     });
   });
 
-  it('fails every subscribed stream with an RpcRequestError when the node fails', () => {
+  it('retries a failing node, reporting each retry on diagnostics$, and fails every subscribed stream with RpcUnavailableError once retry.maxRetries is spent', () => {
     const errors: unknown[] = [];
-    runMarbles((helpers, scheduler) => {
-      const node = scriptedRpc(helpers, scheduler, { heads: headAt, failGetLogs: () => new Error('502 Bad Gateway') });
-      const nexus = createNexusEvents({ rpc: node.rpc, address: NEXUS_ADDRESS, pollInterval: 10 });
-      const failed = expect.objectContaining({ code: 'RPC_REQUEST_FAILED', method: 'eth_getLogs' });
+    const diagnostics: NexusDiagnostic[] = [];
+    const failure = new Error('502 Bad Gateway');
+    const node = runMarbles((helpers, scheduler) => {
+      const node = scriptedRpc(helpers, scheduler, { heads: headAt, failGetLogs: () => failure });
+      const nexus = createNexusEvents({
+        rpc: node.rpc,
+        address: NEXUS_ADDRESS,
+        pollInterval: 10,
+        // no delay, so that the retries fall on known frames whatever the jitter
+        retry: { maxRetries: 2, initialDelay: 0 },
+      });
+      nexus.diagnostics$.subscribe((d) => diagnostics.push(d));
+      const failed = expect.objectContaining({ code: 'RPC_UNAVAILABLE', method: 'eth_getLogs', attempts: 3 });
       const record = tap({ error: (e: unknown) => errors.push(e) });
-      helpers.expectObservable(nexus.taskStatusChanged$(TASK).pipe(record)).toBe('13ms #', undefined, failed);
-      helpers.expectObservable(nexus.attempted$(TASK).pipe(record)).toBe('13ms #', undefined, failed);
+      // eth_getLogs of block 101 at 11, 12 and 13, failing a frame later each time
+      helpers.expectObservable(nexus.taskStatusChanged$(TASK).pipe(record)).toBe('14ms #', undefined, failed);
+      helpers.expectObservable(nexus.attempted$(TASK).pipe(record)).toBe('14ms #', undefined, failed);
+      return node;
+    });
+
+    expect(errors).toHaveLength(2);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(RpcUnavailableError);
+      expect((error as RpcUnavailableError).cause).toBeInstanceOf(RpcRequestError);
+      expect((error as RpcUnavailableError).cause).toMatchObject({ method: 'eth_getLogs', cause: failure });
+    }
+    expect(node.getLogsCalls.map(({ at }) => at)).toEqual([11, 12, 13]);
+    expect(diagnostics).toEqual(
+      [1, 2].map((retry) => ({
+        kind: 'rpc-retry',
+        method: 'eth_getLogs',
+        retry,
+        delayMs: 0,
+        reason: expect.stringContaining('502 Bad Gateway'),
+        error: expect.any(RpcRequestError),
+      })),
+    );
+  });
+
+  it('fails every subscribed stream at once with an RpcRequestError when the node refuses a request for good, even with the default unlimited retries', () => {
+    const errors: unknown[] = [];
+    const diagnostics: NexusDiagnostic[] = [];
+    runMarbles((helpers, scheduler) => {
+      const refusal = Object.assign(new Error('invalid argument 0: hex string has leading zero digits'), {
+        code: -32602,
+      });
+      const node = scriptedRpc(helpers, scheduler, { heads: headAt, failGetLogs: () => refusal });
+      const nexus = createNexusEvents({ rpc: node.rpc, address: NEXUS_ADDRESS, pollInterval: 10 });
+      nexus.diagnostics$.subscribe((d) => diagnostics.push(d));
+      const failed = expect.objectContaining({ code: 'RPC_REQUEST_FAILED', method: 'eth_getLogs', rpcCode: -32602 });
+      const record = tap({ error: (e: unknown) => errors.push(e) });
+      helpers.expectObservable(nexus.taskStatusChanged$(TASK).pipe(record)).toBe('12ms #', undefined, failed);
+      helpers.expectObservable(nexus.attempted$(TASK).pipe(record)).toBe('12ms #', undefined, failed);
     });
 
     expect(errors).toHaveLength(2);
     for (const error of errors) expect(error).toBeInstanceOf(RpcRequestError);
+    expect(diagnostics).toEqual([]);
+  });
+
+  it('fails every subscribed stream with NexusNotFoundError, before reading any log, when the Nexus address holds no code', () => {
+    const errors: unknown[] = [];
+    const node = runMarbles((helpers, scheduler) => {
+      const node = scriptedRpc(helpers, scheduler, { heads: headAt, code: '0x' });
+      const nexus = createNexusEvents({ rpc: node.rpc, address: NEXUS_ADDRESS, pollInterval: 10 });
+      const notFound = expect.objectContaining({ code: 'NEXUS_NOT_FOUND', address: getAddress(NEXUS_ADDRESS) });
+      const record = tap({ error: (e: unknown) => errors.push(e) });
+      helpers
+        .expectObservable(nexus.taskStatusChanged$(TASK, { fromBlock: 90 }).pipe(record))
+        .toBe('#', undefined, notFound);
+      helpers.expectObservable(nexus.attempted$(TASK).pipe(record)).toBe('#', undefined, notFound);
+      return node;
+    });
+
+    expect(errors).toHaveLength(2);
+    for (const error of errors) expect(error).toBeInstanceOf(NexusNotFoundError);
+    expect(node.getLogsCalls).toEqual([]);
+    // this fake answers eth_getCode synchronously: the streams fail before asking for the head
+    expect(node.blockNumberCalls).toEqual([]);
   });
 
   it.each(Object.keys(NETWORKS) as (keyof typeof NETWORKS)[])(
@@ -225,6 +305,7 @@ describe('createNexusEvents', () => {
       expect(node.getLogsCalls.map(({ filter }) => filter.address)).toEqual([
         NETWORKS[network].nexusAddress.toLowerCase(),
       ]);
+      expect(node.codeCalls).toEqual([[0, NETWORKS[network].nexusAddress.toLowerCase()]]);
     },
   );
 });

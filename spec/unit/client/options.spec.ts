@@ -116,7 +116,10 @@ describe('client options', () => {
       ['only getLogs', { getLogs: () => [] }],
       ['the former getBlockNumber and getLogs', { getBlockNumber: () => '0x1', getLogs: () => [] }],
       ['getBlock and getLogs but no getCode', { getBlock: (): null => null, getLogs: () => [] }],
-      ['getBlock, getLogs and a getCode that is not a function', { getBlock: (): null => null, getLogs: () => [], getCode: '0x' }],
+      [
+        'getBlock, getLogs and a getCode that is not a function',
+        { getBlock: (): null => null, getLogs: () => [], getCode: '0x' },
+      ],
     ])('an InvalidOptionError for an rpc with %s, naming the three methods it needs', (_what, rpc) => {
       const error = thrown(() => create(untyped({ address: NEXUS_ADDRESS, rpc })));
 

@@ -46,8 +46,10 @@ export interface ScriptedRpcOptions {
    * blocks from some height on at some time is a reorg.
    */
   readonly blockVersion?: (block: number, now: number) => number;
-  /** The answer to `eth_getCode` (default non-empty code), given synchronously. */
+  /** The answer to `eth_getCode` (default non-empty code). */
   readonly code?: string;
+  /** Frames an `eth_getCode` takes (default: it answers synchronously). */
+  readonly codeLatency?: number;
   /** The chain's logs; `eth_getLogs` answers those of its block range and topic0s. */
   readonly logs?: readonly LogSpec[];
   /** Frames an `eth_getLogs` takes (default 1). */
@@ -113,7 +115,8 @@ export function scriptedRpc({ cold }: RunHelpers, scheduler: TestScheduler, opti
     },
     getCode: (address) => {
       codeCalls.push([scheduler.now(), address]);
-      return of(options.code ?? '0x6080604052');
+      const code = options.code ?? '0x6080604052';
+      return options.codeLatency === undefined ? of(code) : cold(`${delay(options.codeLatency)}(a|)`, { a: code });
     },
     getLogs: (filter: GetLogsFilter): Observable<unknown> => {
       getLogsCalls.push({ at: scheduler.now(), filter });

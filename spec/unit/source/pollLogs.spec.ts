@@ -60,9 +60,9 @@ describe('pollLogs', () => {
       expect(node.blockNumberCalls).toEqual([0, 10, 20, 30]);
     });
 
-    it('checks that the Nexus has code once, before the first head request, and never again', () => {
+    it('checks that the Nexus has code once, beside the first tick (not waiting for it), and never again', () => {
       const node = runMarbles((helpers, scheduler) => {
-        const node = scriptedRpc(helpers, scheduler, { heads: [16, 17, 18, 19] });
+        const node = scriptedRpc(helpers, scheduler, { heads: [16, 17, 18, 19], codeLatency: 3 });
         helpers.expectObservable(pollLogs(config(node.rpc)), '^ 34ms !').toBe('12ms a 9ms b 9ms c', {
           a: batch(17, 17),
           b: batch(18, 18),
@@ -330,16 +330,16 @@ describe('pollLogs', () => {
 
   describe('a Nexus address without code', () => {
     it.each(['0x', '0x0'])(
-      'fails the poller at once with NexusNotFoundError naming the checksummed address, when eth_getCode answers %p, before any head request',
+      'fails the poller with NexusNotFoundError naming the checksummed address as soon as eth_getCode answers %p, and polls no more',
       (code) => {
         let caught: unknown;
         const node = runMarbles((helpers, scheduler) => {
-          const node = scriptedRpc(helpers, scheduler, { heads: [16], code });
+          const node = scriptedRpc(helpers, scheduler, { heads: [16], code, codeLatency: 3 });
           const poller = pollLogs(config(node.rpc)).pipe(tap({ error: (error: unknown) => (caught = error) }));
           helpers
             .expectObservable(poller)
             .toBe(
-              '#',
+              '---#',
               undefined,
               expect.objectContaining({ code: 'NEXUS_NOT_FOUND', address: getAddress(NEXUS_ADDRESS) }),
             );
@@ -348,10 +348,33 @@ describe('pollLogs', () => {
 
         expect(caught).toBeInstanceOf(NexusNotFoundError);
         expect((caught as Error).message).toContain(getAddress(NEXUS_ADDRESS));
-        expect(node.blockNumberCalls).toEqual([]);
+        // the first tick's head request went out beside the check; no tick after the failure
+        expect(node.blockNumberCalls).toEqual([0]);
         expect(node.getLogsCalls).toEqual([]);
       },
     );
+
+    it('runs the first tick beside the check: a range read before the answer (empty, at an address without code) is emitted, then the poller fails', () => {
+      const node = runMarbles((helpers, scheduler) => {
+        const node = scriptedRpc(helpers, scheduler, { heads: [16], code: '0x', codeLatency: 3 });
+        helpers
+          .expectObservable(pollLogs(config(node.rpc, { fromBlock: 0 })))
+          .toBe('--a#', { a: batch(0, 16) }, expect.any(NexusNotFoundError));
+        return node;
+      });
+
+      expect(node.ranges()).toEqual([[0, 16]]);
+    });
+
+    it('fails at once when eth_getCode answers synchronously, before any head request', () => {
+      const node = runMarbles((helpers, scheduler) => {
+        const node = scriptedRpc(helpers, scheduler, { heads: [16], code: '0x' });
+        helpers.expectObservable(pollLogs(config(node.rpc))).toBe('#', undefined, expect.any(NexusNotFoundError));
+        return node;
+      });
+
+      expect(node.blockNumberCalls).toEqual([]);
+    });
   });
 
   describe('failures', () => {

@@ -250,8 +250,9 @@ describe('contiguousBatches', () => {
             const { delivered, reads } = runMarbles((helpers) => {
               const letters = 'abcdefghijklmnopqrstuvwxyz';
               const marble = specs.map(({ after }, i) => `${'-'.repeat(after - 1)}${letters[i]}`).join('');
-              const values = Object.fromEntries(liveBatches.map((b, i) => [letters[i], b]));
-              const live = helpers.hot(marble, values);
+              const values: Record<string, LogBatch> = {};
+              liveBatches.forEach((b, i) => (values[letters[i]!] = b));
+              const live = helpers.hot<LogBatch>(marble, values);
               const { batches$, reads } = setup(helpers, { head, fromBlock, confirmations, live$: live, readLatency });
               const delivered: LogBatch[] = [];
               batches$.subscribe((b) => delivered.push(b));
@@ -312,7 +313,7 @@ describe('contiguousBatches', () => {
 
     it('cuts a rewound live batch reaching below the stream start at the start, keeping its flag', () => {
       runMarbles((helpers) => {
-        const live = helpers.hot('--a--b', { a: full(21, 22), b: { ...full(18, 22), rewound: true } });
+        const live = helpers.hot<LogBatch>('--a--b', { a: full(21, 22), b: { ...full(18, 22), rewound: true } });
         const { batches$ } = setup(helpers, { head: 20, fromBlock: undefined, live$: live });
         helpers.expectObservable(batches$, '^ 9ms !').toBe('--a--b', {
           a: full(21, 22),
