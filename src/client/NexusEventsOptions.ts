@@ -30,7 +30,7 @@ export interface NexusEventsOptions {
   readonly rpcUrl?: string | undefined;
   /** An ethers provider (or anything with `send(method, params)`) to use instead of `rpcUrl`. */
   readonly provider?: JsonRpcSender | undefined;
-  /** A custom transport for the two calls the library makes; see {@link NexusRpc}. */
+  /** A custom transport for the three calls the library makes; see {@link NexusRpc}. */
   readonly rpc?: NexusRpc | undefined;
   /** The Nexus contract address (checksummed or lower case). */
   readonly address?: string | undefined;

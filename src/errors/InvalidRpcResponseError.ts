@@ -2,17 +2,21 @@ import { describeValue } from '../internal/describeValue.js';
 import { OgpuEventsError } from './OgpuEventsError.js';
 
 /**
- * Emitted on a stream when a node answered a request with a result of the wrong shape
- * (for instance an `eth_blockNumber` that is not a hex quantity). Individual malformed
+ * A node answered a request with a result of the wrong shape (a head that is not a block,
+ * an `eth_getLogs` result that is not an array, no answer at all). Such answers are
+ * treated as transient and retried, so this reaches a subscriber as the `cause` of an
+ * {@link RpcUnavailableError} once a bounded retry budget is spent. Individual malformed
  * logs are not errors: they are skipped and reported as diagnostics.
  *
  * @example
  * ```ts
- * import { InvalidRpcResponseError } from 'ogpu-events';
+ * import { InvalidRpcResponseError, RpcUnavailableError } from 'ogpu-events';
  *
  * nexus.registered$(source).subscribe({
  *   error: (error) => {
- *     if (error instanceof InvalidRpcResponseError) console.error(error.method, error.details);
+ *     if (error instanceof RpcUnavailableError && error.cause instanceof InvalidRpcResponseError) {
+ *       console.error(`${error.cause.method} kept answering badly`, error.cause.details);
+ *     }
  *   },
  * });
  * ```

@@ -6,7 +6,8 @@ import { OgpuEventsError } from './OgpuEventsError.js';
  * with the `retry.maxRetries` option ran out. With the default budget (unbounded) it is
  * never raised: the stream waits for the node instead.
  *
- * `cause` is the {@link RpcRequestError} of the last attempt.
+ * `cause` is the failure of the last attempt: an {@link RpcRequestError}, or an
+ * {@link InvalidRpcResponseError} when the node kept answering with malformed results.
  *
  * @example
  * ```ts

@@ -30,11 +30,13 @@ export interface LogPollerOptions extends NexusEventsOptions {
 }
 
 /**
- * The cold observable every client is built on: polls `eth_blockNumber` every
+ * The cold observable every client is built on: asks for the head block every
  * `pollInterval` ms and reads the Nexus logs of all six lifecycle events with one
- * `eth_getLogs` per new range (cut to `maxBlockRange` blocks), emitting a
- * {@link LogBatch} per range in chain order. Each subscription runs its own loop;
- * unsubscribing stops it. Polls never overlap.
+ * `eth_getLogs` per new range (cut to the span the node accepts, at most
+ * `maxBlockRange` blocks), emitting a {@link LogBatch} per range in chain order.
+ * Transient failures are retried, reorgs rewound (the first batch after a rewind has
+ * `rewound: true`); see the README's Reliability section. Each subscription runs its own
+ * loop; unsubscribing stops it. Polls never overlap.
  *
  * Options are validated at the call: a bad one throws an {@link OgpuEventsError}.
  *
