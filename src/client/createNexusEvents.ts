@@ -47,8 +47,10 @@ export interface NexusEvents {
   /** Providers registered to `sourceAddress`. */
   readonly registered$: (sourceAddress: string, options?: StreamOptions) => Observable<RegisteredEvent>;
   /**
-   * Hot stream of what the client skipped without failing a stream (logs that do not
-   * decode, malformed logs from the node). Subscribing to it does not start polling.
+   * Hot stream of what the client handled without failing a stream: logs that do not
+   * decode or are malformed (skipped), requests being retried, `eth_getLogs` ranges the
+   * node refused (split), reorgs (rewound). Where to look when a stream seems slow.
+   * Subscribing to it does not start polling.
    */
   readonly diagnostics$: Observable<NexusDiagnostic>;
 }
