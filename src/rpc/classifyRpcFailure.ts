@@ -90,21 +90,26 @@ const FATAL_TRANSPORT_CODES: ReadonlySet<string> = new Set([
   'NOT_IMPLEMENTED',
 ]);
 
+/** What JavaScript engines say about a bug in code: calling a non-function, reading a property of undefined, … */
+const PROGRAMMING_ERROR_MESSAGES =
+  /is not a function|is not defined|is not a constructor|is not iterable|cannot read propert|cannot set propert|of undefined|of null|undefined is not an object|null is not an object/i;
+
 /**
  * A programming error thrown by a custom transport (`TypeError: rpc.getBlock is not a
- * function`, …). undici reports network failures as a `TypeError('fetch failed')` with a
- * `cause`, so only errors of these types that carry no transport code, node code or
- * HTTP status count.
+ * function`, a `ReferenceError`). Recognised by name and by the engines' wording rather
+ * than by type alone: fetch reports network failures as TypeErrors too (undici's
+ * "fetch failed", browsers' "Failed to fetch" / "Load failed"), and those are transient.
+ * Errors with a transport code, node code or HTTP status are judged by those instead.
  */
 function isProgrammingError(failure: RpcFailure): boolean {
   const { error } = failure;
-  return (
-    (error instanceof TypeError || error instanceof ReferenceError || error instanceof SyntaxError) &&
-    error.message !== 'fetch failed' &&
-    failure.transportCode === undefined &&
-    failure.rpcCode === undefined &&
-    failure.httpStatus === undefined
-  );
+  if (typeof error !== 'object' || error === null) return false;
+  if (failure.transportCode !== undefined || failure.rpcCode !== undefined || failure.httpStatus !== undefined) {
+    return false;
+  }
+  const { name, message } = error as { name?: unknown; message?: unknown };
+  if (typeof message !== 'string') return false;
+  return name === 'ReferenceError' || (name === 'TypeError' && PROGRAMMING_ERROR_MESSAGES.test(message));
 }
 
 /** HTTP statuses that retrying cannot fix: bad request, authentication, wrong URL. */

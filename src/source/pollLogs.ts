@@ -136,7 +136,8 @@ export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
       );
     };
 
-    const poll = (head: RpcBlockHeader): Observable<LogBatch> => {
+    /** One tick's work; `known` are headers this tick already fetched. */
+    const poll = (head: RpcBlockHeader, known: readonly RpcBlockHeader[] = []): Observable<LogBatch> => {
       if (head.hash === lastHeadHash) return EMPTY;
       const confirmed = head.number - config.confirmations;
       const endHeader$ = confirmed === head.number ? of(head) : header(confirmed);
@@ -159,9 +160,11 @@ export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
       if (!startAnchored && floor - 1 <= head.number) {
         return header(floor - 1).pipe(
           concatMap((block) => {
+            // Gone since the head was read: the chain moved; the next tick tries again.
+            if (block === null) return throwError(() => new ChainMoved());
             startAnchored = true;
-            if (block !== null && anchors.size === 0) anchors.remember(block.number, block.hash);
-            return poll(head);
+            if (anchors.size === 0) anchors.remember(block.number, block.hash);
+            return poll(head, [block]);
           }),
         );
       }
@@ -184,7 +187,7 @@ export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
           if (readable && end === null) return throwError(() => new ChainMoved());
           const verify$ =
             check && anchor !== undefined
-              ? hashAt(anchor.number, [head, end]).pipe(
+              ? hashAt(anchor.number, [head, end, ...known]).pipe(
                   concatMap((hash) => (hash === anchor.hash ? EMPTY : rewind(anchor, head))),
                 )
               : EMPTY;

@@ -326,3 +326,107 @@ describe('classifyRpcFailure', () => {
     });
   });
 });
+
+describe('classifyRpcFailure: errors that are not the node’s', () => {
+  /** How `error`, as a transport threw it, is classified for an eth_getLogs and an eth_getBlockByNumber. */
+  const classOf = (error: unknown): RpcFailureClass[] => [
+    classifyRpcFailure(unwrapRpcError(error), 'eth_getLogs'),
+    classifyRpcFailure(unwrapRpcError(error), 'eth_getBlockByNumber'),
+  ];
+  const FATAL = [{ kind: 'fatal' }, { kind: 'fatal' }];
+  const TRANSIENT = [{ kind: 'transient' }, { kind: 'transient' }];
+
+  describe('a programming error thrown by a custom transport is fatal', () => {
+    it.each([
+      ['TypeError of a missing method', new TypeError('rpc.getLogs is not a function')],
+      ['TypeError of a property of undefined', new TypeError("Cannot read properties of undefined (reading 'send')")],
+      ['ReferenceError', new ReferenceError('provider is not defined')],
+    ])('%s', (_what, error) => {
+      expect(classOf(error)).toEqual(FATAL);
+    });
+  });
+
+  describe('other TypeErrors and SyntaxErrors are not taken for bugs', () => {
+    it.each([
+      [
+        'a SyntaxError of a body that is not JSON (an HTML error page)',
+        new SyntaxError('Unexpected token < in JSON at position 0'),
+      ],
+      ["Chrome's fetch network failure", new TypeError('Failed to fetch')],
+      ["Safari's fetch network failure", new TypeError('Load failed')],
+      ["Firefox's fetch network failure", new TypeError('NetworkError when attempting to fetch resource.')],
+      ['a TypeError of unknown meaning', new TypeError('boom')],
+    ])('%s is transient', (_what, error) => {
+      expect(classOf(error)).toEqual(TRANSIENT);
+    });
+  });
+
+  describe("undici's network failures, TypeErrors too, stay transient", () => {
+    it.each([
+      ["'fetch failed' caused by UND_ERR_SOCKET", new TypeError('fetch failed', { cause: { code: 'UND_ERR_SOCKET' } })],
+      [
+        "'fetch failed' caused by ECONNRESET",
+        new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }),
+      ],
+      ["'fetch failed' without a cause", new TypeError('fetch failed')],
+    ])('%s', (_what, error) => {
+      expect(classOf(error)).toEqual(TRANSIENT);
+    });
+
+    it("a real 'fetch failed' of fetch to a closed port", async () => {
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const error: unknown = await fetch(`http://127.0.0.1:${port}`, { method: 'POST', body: '{}' }).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+
+      // (undici's TypeError is of Node's realm, not of the test's: matched by name)
+      expect(error).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
+      expect(classOf(error)).toEqual(TRANSIENT);
+    });
+  });
+
+  it('a TypeError that carries a JSON-RPC code or an HTTP status is judged by them, not by its type', () => {
+    expect(classOf(Object.assign(new TypeError('internal error'), { code: -32603 }))).toEqual(TRANSIENT);
+    expect(classOf(Object.assign(new TypeError('bad gateway'), { response: { status: 502, headers: {} } }))).toEqual(
+      TRANSIENT,
+    );
+  });
+
+  describe('an ethers error of a request that could not be made as asked is fatal', () => {
+    it.each([
+      'INVALID_ARGUMENT',
+      'MISSING_ARGUMENT',
+      'UNEXPECTED_ARGUMENT',
+      'UNSUPPORTED_OPERATION',
+      'NOT_IMPLEMENTED',
+    ])('%s, as a plain object a custom transport rethrows', (code) => {
+      expect(classOf({ code, message: 'invalid BytesLike value' })).toEqual(FATAL);
+    });
+
+    it("real ethers errors: an invalid block tag's INVALID_ARGUMENT (a TypeError) and a destroyed provider's UNSUPPORTED_OPERATION", async () => {
+      const rejection = (promise: Promise<unknown>): Promise<unknown> =>
+        promise.then(
+          () => undefined,
+          (thrown: unknown) => thrown,
+        );
+      const provider = createJsonRpcProvider('http://127.0.0.1:1', 1n, 1_000);
+      const invalid = await rejection(provider.getBlock('nope'));
+      provider.destroy();
+      const destroyed = await rejection(provider.send('eth_blockNumber', []));
+
+      expect(invalid).toMatchObject({ name: 'TypeError', code: 'INVALID_ARGUMENT', shortMessage: 'invalid blockTag' });
+      expect(classOf(invalid)).toEqual(FATAL);
+      expect(destroyed).toMatchObject({ code: 'UNSUPPORTED_OPERATION' });
+      expect(classOf(destroyed)).toEqual(FATAL);
+    });
+
+    it("ethers' TIMEOUT and NETWORK_ERROR stay transient", () => {
+      expect(classOf({ code: 'TIMEOUT', message: 'request timeout' })).toEqual(TRANSIENT);
+      expect(classOf({ code: 'NETWORK_ERROR', message: 'network changed' })).toEqual(TRANSIENT);
+    });
+  });
+});

@@ -171,9 +171,14 @@ describe('pollLogs', () => {
       const logs = [log(2, 0), log(3, 0), log(14, 0), log(15, 0), log(16, 0)];
       const node = runMarbles((helpers, scheduler) => {
         const node = scriptedRpc(helpers, scheduler, { heads: [16, 16, 17], logs });
+        // tick 0: head 16 (0 → 1); block 2, below fromBlock, is fetched as the first anchor (1 → 2)
+        // and, just fetched, needs no second check; the confirmed block 14 (2 → 3); the logs of
+        // [3, 14] (3 → 4).
+        // tick 10: same head, nothing more. tick 20: head 17 (20 → 21), the confirmed block 15
+        // (21 → 22) whose parentHash checks anchor 14; the logs of [15, 15] (22 → 23).
         helpers
           .expectObservable(pollLogs(config(node.rpc, { fromBlock: 3, confirmations: 2 })), '^ 24ms !')
-          .toBe('---a 19ms b', { a: batch(3, 14, [log(3, 0), log(14, 0)]), b: batch(15, 15, [log(15, 0)]) });
+          .toBe('----a 18ms b', { a: batch(3, 14, [log(3, 0), log(14, 0)]), b: batch(15, 15, [log(15, 0)]) });
         return node;
       });
 
@@ -181,6 +186,16 @@ describe('pollLogs', () => {
         [3, 14],
         [15, 15],
       ]);
+      expect(node.blockCalls).toEqual([
+        [1, 2],
+        [2, 14],
+        [21, 15],
+      ]);
+      // Block fromBlock - 1 is fetched as the anchor exactly once, at the first tick, as soon as
+      // the head answered; the anchor check of that tick uses the header just fetched.
+      const anchorCalls = node.blockCalls.filter(([, block]) => block === 2);
+      expect(anchorCalls).toEqual([[1, 2]]);
+      expect(anchorCalls.every(([at]) => at < 10)).toBe(true);
     });
 
     it('honours fromBlock 0', () => {
@@ -193,18 +208,29 @@ describe('pollLogs', () => {
       });
 
       expect(node.ranges()).toEqual([[0, 16]]);
+      // no block -1 to anchor at, and no anchor to check: not one numbered header
+      expect(node.blockCalls).toEqual([]);
     });
 
     it('waits, reading nothing, while an explicit fromBlock is above the confirmed head', () => {
       const node = runMarbles((helpers, scheduler) => {
         const node = scriptedRpc(helpers, scheduler, { heads: [16, 19, 21] });
+        // tick 0: head 16, block 19 does not exist yet: nothing to anchor or read.
+        // tick 10: head 19 (10 → 11): block 19 is fetched as the anchor (11 → 12); it is the head,
+        // so checking it costs nothing; nothing to read yet.
+        // tick 20: head 21 (20 → 21): anchor 19 is not next to it, so it is checked (21 → 22);
+        // the logs of [20, 21] (22 → 23).
         helpers
           .expectObservable(pollLogs(config(node.rpc, { fromBlock: 20 })), '^ 24ms !')
-          .toBe('22ms a', { a: batch(20, 21) });
+          .toBe('23ms a', { a: batch(20, 21) });
         return node;
       });
 
       expect(node.ranges()).toEqual([[20, 21]]);
+      expect(node.blockCalls).toEqual([
+        [11, 19],
+        [21, 19],
+      ]);
     });
   });
 
@@ -262,7 +288,9 @@ describe('pollLogs', () => {
       runMarbles((helpers, scheduler) => {
         const node = scriptedRpc(helpers, scheduler, { heads: [17], logs: [log(17, 0), foreign, log(17, 2)] });
         const poller = pollLogs(config(node.rpc, { fromBlock: 17, report: (d) => reports.push(d) }));
-        helpers.expectObservable(poller, '^ 4ms !').toBe('--a', { a: batch(17, 17, [log(17, 0), log(17, 2)]) });
+        // head 17 (0 → 1), block 16 fetched as the anchor (1 → 2): the head's parentHash checks
+        // it; the logs of [17, 17] (2 → 3)
+        helpers.expectObservable(poller, '^ 4ms !').toBe('---a', { a: batch(17, 17, [log(17, 0), log(17, 2)]) });
       });
 
       expect(reports).toEqual([
@@ -583,8 +611,10 @@ describe('pollLogs', () => {
       const node = runMarbles((helpers, scheduler) => {
         const node = scriptedRpc(helpers, scheduler, { heads: [16, 17, 18] });
         const poller: Observable<LogBatch> = pollLogs(config(node.rpc, { fromBlock: 10 }));
-        helpers.expectObservable(poller, '^ 4ms !').toBe('--a', { a: batch(10, 16) });
-        helpers.expectObservable(poller, '^ 4ms !').toBe('--a', { a: batch(10, 17) });
+        // each: head (0 → 1), block 9 fetched as its anchor (1 → 2), which needs no second
+        // check in the same tick, the logs (2 → 3)
+        helpers.expectObservable(poller, '^ 4ms !').toBe('---a', { a: batch(10, 16) });
+        helpers.expectObservable(poller, '^ 4ms !').toBe('---a', { a: batch(10, 17) });
         return node;
       });
 
@@ -595,6 +625,10 @@ describe('pollLogs', () => {
       expect(node.codeCalls).toEqual([
         [0, NEXUS_ADDRESS],
         [0, NEXUS_ADDRESS],
+      ]);
+      expect(node.blockCalls).toEqual([
+        [1, 9],
+        [1, 9],
       ]);
     });
   });

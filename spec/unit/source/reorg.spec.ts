@@ -447,6 +447,62 @@ describe('pollLogs: reorgs', () => {
       expect(emitted.flatMap((b) => b.logs).filter((log) => log.blockNumber < 10)).toEqual([]);
       expect(reports).toEqual([expect.objectContaining({ kind: 'reorg', replacedBlock: 12 })]);
     });
+
+    it('a reorg of the whole first range is measured against block fromBlock - 1: not deeperThanMemory, ancestor fromBlock - 1, re-read from fromBlock', () => {
+      const reports: NexusDiagnostic[] = [];
+      const node = runMarbles((helpers, scheduler) => {
+        // [10, 12] is read at the first tick; between ticks 0 and 1 blocks 10 and up are replaced
+        // (block 9, below fromBlock, stays)
+        const node = chainNode(scheduler, {
+          head: () => 12,
+          version: (block, now) => (now >= 5 && block >= 10 ? 1 : 0),
+          logsOf: () => [0],
+        });
+        const poller = pollLogs(config(node.rpc, { fromBlock: 10, report: (d) => reports.push(d) }));
+        // tick 0: head (0 → 1), block 9 anchored (1 → 2; just fetched, not asked again), logs 10-12 (2 → 3).
+        // tick 10: the head's hash changed (10 → 11): anchor 12 is replaced; anchor 9 is asked
+        // (11 → 12) and still canonical; logs 10-12 again (12 → 13).
+        helpers.expectObservable(poller, '^ 24ms !').toBe('---a 9ms b', {
+          a: batch(10, 12, [chainLog(10, 0), chainLog(11, 0), chainLog(12, 0)]),
+          b: { ...batch(10, 12, [chainLog(10, 0, 1), chainLog(11, 0, 1), chainLog(12, 0, 1)]), rewound: true },
+        });
+        return node;
+      });
+
+      expect(reports).toEqual([
+        { kind: 'reorg', replacedBlock: 12, replacedHash: blockHash(12), ancestor: 9, deeperThanMemory: false },
+      ]);
+      expect(node.ranges()).toEqual([
+        [10, 12],
+        [10, 12],
+      ]);
+      expect(node.callsBetween(10, 20)).toEqual(['latest', 'block 9', 'logs 10-12']);
+    });
+
+    it('a reorg that also replaced block fromBlock - 1 is deeperThanMemory, and still re-read from fromBlock, never below', () => {
+      const reports: NexusDiagnostic[] = [];
+      const node = runMarbles((helpers, scheduler) => {
+        const node = chainNode(scheduler, {
+          head: () => 12,
+          version: (block, now) => (now >= 5 && block >= 9 ? 1 : 0),
+          logsOf: () => [0],
+        });
+        const poller = pollLogs(config(node.rpc, { fromBlock: 10, report: (d) => reports.push(d) }));
+        helpers.expectObservable(poller, '^ 24ms !').toBe('---a 9ms b', {
+          a: batch(10, 12, [chainLog(10, 0), chainLog(11, 0), chainLog(12, 0)]),
+          b: { ...batch(10, 12, [chainLog(10, 0, 1), chainLog(11, 0, 1), chainLog(12, 0, 1)]), rewound: true },
+        });
+        return node;
+      });
+
+      expect(reports).toEqual([
+        { kind: 'reorg', replacedBlock: 12, replacedHash: blockHash(12), ancestor: 9, deeperThanMemory: true },
+      ]);
+      expect(node.ranges()).toEqual([
+        [10, 12],
+        [10, 12],
+      ]);
+    });
   });
 
   describe('request economy', () => {

@@ -432,6 +432,78 @@ describe('request: retrying transient failures', () => {
         'JSON-RPC request eth_getBlockByNumber failed: invalid argument 0: hex string has length 3 (code -32602)',
       );
     });
+
+    it('a programming error of a custom transport (a TypeError thrown synchronously by getLogs) fails at once with RpcRequestError, without a retry', () => {
+      const boom = new TypeError("Cannot read properties of undefined (reading 'boom')");
+      const reports: NexusDiagnostic[] = [];
+      let caught: unknown;
+      const transport = runMarbles((helpers, scheduler) => {
+        const transport = scriptedCall(helpers, scheduler, [{ throws: boom }, { value: [] }]);
+        helpers
+          .expectObservable(
+            requestLogs(context(transport.rpc, reports), filter(0, 9)).pipe(
+              tap({ error: (e: unknown) => (caught = e) }),
+            ),
+          )
+          .toBe('#', undefined, anError(RpcRequestError, { method: 'eth_getLogs' }));
+        return transport;
+      });
+
+      expect(transport.at).toEqual([0]);
+      expect(reports).toEqual([]);
+      expect((caught as RpcRequestError).cause).toBe(boom);
+      expect((caught as RpcRequestError).shortMessage).toContain('boom');
+    });
+
+    it("undici's network failure (TypeError 'fetch failed' caused by UND_ERR_SOCKET), thrown synchronously, is retried", () => {
+      const fetchFailed = new TypeError('fetch failed', { cause: { code: 'UND_ERR_SOCKET' } });
+      const reports: NexusDiagnostic[] = [];
+      const transport = runMarbles((helpers, scheduler) => {
+        const transport = scriptedCall(helpers, scheduler, [{ throws: fetchFailed }, { value: [] }]);
+        // fails at 0, sent again after 5 frames, answered at 6
+        helpers.expectObservable(requestLogs(context(transport.rpc, reports), filter(0, 9))).toBe('6ms (a|)', {
+          a: [],
+        });
+        return transport;
+      });
+
+      expect(transport.at).toEqual([0, 5]);
+      expect(reports).toEqual([
+        expect.objectContaining({
+          kind: 'rpc-retry',
+          method: 'eth_getLogs',
+          retry: 1,
+          delayMs: 5,
+          error: anError(RpcRequestError, { cause: fetchFailed }),
+        }),
+      ]);
+    });
+
+    it.each([
+      ['thrown synchronously', { throws: { code: 'INVALID_ARGUMENT', message: 'invalid BytesLike value' } }, '#'],
+      ['as an observable error', { error: { code: 'INVALID_ARGUMENT', message: 'invalid BytesLike value' } }, '-#'],
+    ] as const)(
+      "an ethers argument error (code 'INVALID_ARGUMENT') %s fails at once with RpcRequestError, without a retry",
+      (_how, answer, marble) => {
+        const reports: NexusDiagnostic[] = [];
+        let caught: unknown;
+        const transport = runMarbles((helpers, scheduler) => {
+          const transport = scriptedCall(helpers, scheduler, [answer, { value: [] }]);
+          helpers
+            .expectObservable(
+              requestLogs(context(transport.rpc, reports), filter(0, 9)).pipe(
+                tap({ error: (e: unknown) => (caught = e) }),
+              ),
+            )
+            .toBe(marble, undefined, anError(RpcRequestError, { method: 'eth_getLogs' }));
+          return transport;
+        });
+
+        expect(transport.at).toEqual([0]);
+        expect(reports).toEqual([]);
+        expect((caught as RpcRequestError).shortMessage).toContain('invalid BytesLike value');
+      },
+    );
   });
 
   describe('timeouts', () => {
@@ -599,6 +671,53 @@ describe('request: retrying transient failures', () => {
       });
 
       expect(node.calls.map(([at]) => at)).toEqual([0, 105, 115, 215, 216]);
+    });
+
+    it('a single-block eth_getLogs that keeps timing out is only retried (a block cannot be split), and read once the node answers', () => {
+      const reports: NexusDiagnostic[] = [];
+      const node = runMarbles((helpers, scheduler) => {
+        // the node answers nothing before 300
+        const node = chokingNode(scheduler, Infinity, 300);
+        // [5,5]: 0 → 100, +5 → 105 → 205, +10 → 215 → 315, +20 → 335 → 336
+        helpers
+          .expectObservable(readLogRange(rangeReader(node.rpc, reports, 8), 5, 5))
+          .toBe('336ms (a|)', { a: { fromBlock: 5, toBlock: 5, logs: [] } });
+        return node;
+      });
+
+      expect(node.calls).toEqual([
+        [0, 5, 5],
+        [105, 5, 5],
+        [215, 5, 5],
+        [335, 5, 5],
+      ]);
+      expect(reports.map((r) => r.kind)).toEqual(['rpc-retry', 'rpc-retry', 'rpc-retry']);
+    });
+
+    it('a range split down to one block by timeouts: the block that still times out is retried, not refused', () => {
+      const reports: NexusDiagnostic[] = [];
+      const node = runMarbles((helpers, scheduler) => {
+        // the node answers only one-block ranges, and only from 500 on
+        const node = chokingNode(scheduler, 1, 500);
+        // [0,1]: 0 → 100, +5 → 105 → 205: split; [0,0]: 205 → 305, +5 → 310 → 410, +10 → 420 → 520,
+        // +20 → 540 → 541; [1,1]: 541 → 542
+        helpers.expectObservable(readLogRange(rangeReader(node.rpc, reports, 2), 0, 1)).toBe('541ms a(b|)', {
+          a: { fromBlock: 0, toBlock: 0, logs: [] },
+          b: { fromBlock: 1, toBlock: 1, logs: [] },
+        });
+        return node;
+      });
+
+      expect(node.calls).toEqual([
+        [0, 0, 1],
+        [105, 0, 1],
+        [205, 0, 0],
+        [310, 0, 0],
+        [420, 0, 0],
+        [540, 0, 0],
+        [541, 1, 1],
+      ]);
+      expect(reports.map((r) => r.kind)).toEqual(['rpc-retry', 'range-split', 'rpc-retry', 'rpc-retry', 'rpc-retry']);
     });
 
     it('with maxRetries Infinity, a node whose eth_getLogs hangs for a while is waited for: the range is read whole once it is back', () => {
