@@ -14,7 +14,7 @@ import {
   type TaskStatusChangedEvent,
 } from 'ogpu-events';
 import { freePort } from '../support/anvil';
-import { JsonRpcProxy } from '../support/JsonRpcProxy';
+import { FaultyRpcProxy } from '../support/FaultyRpcProxy';
 import { collect, sleep, waitFor } from '../support/streams';
 import { randomAddress, startTestChain, type TestChain } from '../support/testChain';
 
@@ -213,7 +213,7 @@ describe('connections', () => {
   });
 
   it('fails fast with NexusNotFoundError naming the address when the address holds no code on the chain, and stops polling', async () => {
-    const proxy = await new JsonRpcProxy(chain.url).start();
+    const proxy = await new FaultyRpcProxy(chain.url).start();
     try {
       const address = randomAddress();
       const nexus = createNexusEvents({ rpcUrl: proxy.url, address, pollInterval: 50 });

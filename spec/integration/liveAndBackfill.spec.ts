@@ -6,16 +6,16 @@ import {
   type TaskStatusChangedEvent,
   toAsyncIterable,
 } from 'ogpu-events';
-import { JsonRpcProxy, type ProxiedCall } from '../support/JsonRpcProxy';
+import { FaultyRpcProxy, type FaultyRpcCall } from '../support/FaultyRpcProxy';
 import { collect, sleep, waitFor } from '../support/streams';
 import { randomAddress, startTestChain, type TestChain } from '../support/testChain';
 
 let chain: TestChain;
-let proxy: JsonRpcProxy;
+let proxy: FaultyRpcProxy;
 
 beforeAll(async () => {
   chain = await startTestChain();
-  proxy = await new JsonRpcProxy(chain.url).start();
+  proxy = await new FaultyRpcProxy(chain.url).start();
 });
 afterAll(async () => {
   await proxy.stop();
@@ -29,7 +29,7 @@ const positions = (events: readonly TaskStatusChangedEvent[]) => events.map((e) 
 const keys = (events: readonly TaskStatusChangedEvent[]) => events.map((e) => `${e.transactionHash}:${e.logIndex}`);
 
 /** `eth_getBlockByNumber('latest')`: the head request of a poll tick or of a stream's start. */
-const isHeadRequest = (call: ProxiedCall): boolean =>
+const isHeadRequest = (call: FaultyRpcCall): boolean =>
   call.method === 'eth_getBlockByNumber' && (call.params as unknown[])[0] === 'latest';
 
 /** Waits until a default-start subscription has read the head, so later events are "after subscribing". */
@@ -258,7 +258,7 @@ describe('one shared poller per client', () => {
 const ticksSince = (started: number, interval: number): number => Math.ceil((Date.now() - started) / interval) + 1;
 
 /** The `[fromBlock, toBlock]` of an eth_getLogs call, as sent. */
-const rangeOf = (call: ProxiedCall): [unknown, unknown] => {
+const rangeOf = (call: FaultyRpcCall): [unknown, unknown] => {
   const [filter] = call.params as [{ fromBlock: unknown; toBlock: unknown }];
   return [filter.fromBlock, filter.toBlock];
 };

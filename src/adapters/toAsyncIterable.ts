@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
+import { hasMethods } from '../internal/hasMethods.js';
 import type { Observable, Subscription } from 'rxjs';
 
 /**
@@ -19,13 +20,8 @@ import type { Observable, Subscription } from 'rxjs';
  * ```
  */
 export function toAsyncIterable<T>(source: Observable<T>): AsyncIterable<T> {
-  const candidate: unknown = source;
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof (candidate as { subscribe?: unknown }).subscribe !== 'function'
-  ) {
-    throw new InvalidOptionError('toAsyncIterable source', candidate, 'an Observable (something with subscribe())');
+  if (!hasMethods(source, ['subscribe'])) {
+    throw new InvalidOptionError('toAsyncIterable source', source, 'an Observable (something with subscribe())');
   }
   return {
     [Symbol.asyncIterator]: () => iterate(source),

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 import { type NormalizedAddress, normalizeAddress } from '../internal/address.js';
+import { hasMethods } from '../internal/hasMethods.js';
 import { NETWORKS, type NetworkPreset } from '../nexus/networks.js';
 import type { NexusRpc } from '../rpc/NexusRpc.js';
 import type { RequestPolicy } from '../source/RequestPolicy.js';
@@ -125,11 +126,8 @@ function resolveRpc(o: NexusEventsOptions, preset: NetworkPreset | undefined, ti
     }
     return o.rpc;
   }
-  if (o.provider !== undefined) {
-    if (!hasMethods(o.provider, ['send']))
-      throw new InvalidOptionError('provider', o.provider, 'an ethers provider with send(method, params)');
-    return rpcFromProvider(o.provider);
-  }
+  // rpcFromProvider validates the provider itself.
+  if (o.provider !== undefined) return rpcFromProvider(o.provider);
   const url = o.rpcUrl ?? preset?.rpcUrl;
   if (url === undefined) {
     throw new InvalidOptionError(
@@ -210,14 +208,6 @@ function numberOption(name: string, value: unknown, rule: NumberRule): number {
     (!rule.integer || Number.isSafeInteger(value));
   if (!valid) throw new InvalidOptionError(name, value, rule.expected);
   return value;
-}
-
-function hasMethods(value: unknown, methods: readonly string[]): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
-  );
 }
 
 function isHttpUrl(value: unknown): value is string {

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
+import { hasMethods } from '../internal/hasMethods.js';
 import type { NexusRpc } from './NexusRpc.js';
 
 /**
@@ -38,13 +39,8 @@ const toQuantity = (n: number): string => `0x${n.toString(16)}`;
  * ```
  */
 export function rpcFromProvider(provider: JsonRpcSender): NexusRpc {
-  const candidate: unknown = provider;
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof (candidate as { send?: unknown }).send !== 'function'
-  ) {
-    throw new InvalidOptionError('provider', candidate, 'an ethers provider with send(method, params)');
+  if (!hasMethods(provider, ['send'])) {
+    throw new InvalidOptionError('provider', provider, 'an ethers provider with send(method, params)');
   }
   return {
     getBlock: (block) =>

@@ -4,7 +4,6 @@ import {
   NETWORKS,
   type NexusEvents,
   type NexusEventsOptions,
-  OgpuEventsError,
   createNexusEvents,
   logPoller$,
 } from 'ogpu-events';
@@ -20,21 +19,7 @@ import {
 import { NEXUS_ADDRESS } from '../helpers/logs';
 import { untouchableRpc } from '../helpers/marbles';
 
-/** What `run` threw (failing the test when it returns). */
-function thrown(run: () => unknown): OgpuEventsError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(OgpuEventsError);
-    return error as OgpuEventsError;
-  }
-  throw new Error('expected a throw, got a return');
-}
-
-/** Options as a caller without types could pass them. */
-const untyped = (options: Record<string, unknown>): NexusEventsOptions => options as NexusEventsOptions;
-
-const base = (): Record<string, unknown> => ({ rpc: untouchableRpc(), address: NEXUS_ADDRESS });
+import { baseOptions as base, thrown, untyped } from '../helpers/options';
 
 describe('client options', () => {
   describe.each([

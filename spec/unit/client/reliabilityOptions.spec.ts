@@ -1,13 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { from, lastValueFrom } from 'rxjs';
-import {
-  InvalidOptionError,
-  type NexusEventsOptions,
-  OgpuEventsError,
-  createNexusEvents,
-  logPoller$,
-} from 'ogpu-events';
+import { InvalidOptionError, type NexusEventsOptions, createNexusEvents, logPoller$ } from 'ogpu-events';
 import {
   DEFAULT_REQUEST_TIMEOUT,
   DEFAULT_RETRY_INITIAL_DELAY,
@@ -17,21 +11,7 @@ import {
 import { NEXUS_ADDRESS } from '../helpers/logs';
 import { untouchableRpc } from '../helpers/marbles';
 
-/** What `run` threw (failing the test when it returns). */
-function thrown(run: () => unknown): OgpuEventsError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(OgpuEventsError);
-    return error as OgpuEventsError;
-  }
-  throw new Error('expected a throw, got a return');
-}
-
-/** Options as a caller without types could pass them. */
-const untyped = (options: Record<string, unknown>): NexusEventsOptions => options as NexusEventsOptions;
-
-const base = (): Record<string, unknown> => ({ rpc: untouchableRpc(), address: NEXUS_ADDRESS });
+import { baseOptions as base, thrown, untyped } from '../helpers/options';
 
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
