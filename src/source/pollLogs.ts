@@ -101,7 +101,8 @@ export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
             floor,
             ancestor === undefined ? replaced.number - REORG_MEMORY_BLOCKS : ancestor.number + 1,
           );
-          anchors.forgetFrom(resumeAt);
+          // Without an ancestor every remembered hash is stale: forget them all.
+          anchors.forgetFrom(ancestor === undefined ? 0 : resumeAt);
           cursor = resumeAt;
           rewound = true;
           config.report({
