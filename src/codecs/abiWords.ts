@@ -5,31 +5,61 @@ import { checksumHex40 } from '../internal/address.js';
  * Codecs for single 32-byte ABI words, given as 64 lower-case hex digits.
  * They accept only canonical encodings, as Solidity emits them: an address or uint8
  * word with non-zero padding is rejected, where ethers and viem silently mask it.
+ *
+ * Each codec also has `read(hex, offset)`: the same rule applied to the word at `offset`
+ * of a longer string already known to be lower-case hex, without slicing the word out
+ * or allocating a validation result. Event data is decoded through it; the io-ts
+ * `validate` is the same rule with error messages.
  */
 
 const WORD = /^[0-9a-f]{64}$/;
-const ADDRESS_WORD = /^0{24}[0-9a-f]{40}$/;
-const UINT8_WORD = /^0{62}[0-9a-f]{2}$/;
+const ZEROS_24 = '0'.repeat(24);
+const ZEROS_62 = '0'.repeat(62);
+
+/** What `read` returns for a word that breaks the codec's rule. */
+export const INVALID_WORD: unique symbol = Symbol('invalid word');
+
+/** An io-ts codec of one ABI word, with a fast reader of a word inside known-good hex. */
+export interface WordCodec<A> extends t.Type<A, string, unknown> {
+  readonly read: (hex: string, offset: number) => A | typeof INVALID_WORD;
+}
+
+function wordCodec<A>(
+  name: string,
+  is: (u: unknown) => u is A,
+  read: (hex: string, offset: number) => A | typeof INVALID_WORD,
+  failure: (u: unknown) => string,
+  encode: (a: A) => string,
+): WordCodec<A> {
+  const codec = new t.Type<A, string, unknown>(
+    name,
+    is,
+    (u, c) => {
+      if (typeof u !== 'string' || !WORD.test(u)) return t.failure(u, c, failure(u));
+      const value = read(u, 0);
+      return value === INVALID_WORD ? t.failure(u, c, failure(u)) : t.success(value);
+    },
+    encode,
+  );
+  return Object.assign(codec, { read });
+}
 
 /** An `address` word, decoded to its EIP-55 checksummed form. */
-export const AddressWord = new t.Type<string, string, unknown>(
+export const AddressWord: WordCodec<string> = wordCodec(
   'address',
   (u): u is string => typeof u === 'string',
-  (u, c) =>
-    typeof u === 'string' && ADDRESS_WORD.test(u)
-      ? t.success(checksumHex40(u.slice(24)))
-      : t.failure(u, c, 'address word must have 12 zero bytes of padding'),
+  (hex, offset) =>
+    hex.startsWith(ZEROS_24, offset) ? checksumHex40(hex.slice(offset + 24, offset + 64)) : INVALID_WORD,
+  () => 'address word must have 12 zero bytes of padding',
   (a) => a.slice(2).toLowerCase().padStart(64, '0'),
 );
 
 /** A `uint256` word, decoded to a bigint. */
-export const Uint256Word = new t.Type<bigint, string, unknown>(
+export const Uint256Word: WordCodec<bigint> = wordCodec(
   'uint256',
   (u): u is bigint => typeof u === 'bigint',
-  (u, c) =>
-    typeof u === 'string' && WORD.test(u)
-      ? t.success(BigInt(`0x${u}`))
-      : t.failure(u, c, 'uint256 word must be 32 bytes of hex'),
+  (hex, offset) => BigInt(`0x${hex.slice(offset, offset + 64)}`),
+  () => 'uint256 word must be 32 bytes of hex',
   (n) => n.toString(16).padStart(64, '0'),
 );
 
@@ -40,29 +70,38 @@ export function Uint8Word<A extends number>(
   name: string,
   isValid: (value: number) => value is A,
   expected: string,
-): t.Type<A, string, unknown> {
-  return new t.Type<A, string, unknown>(
+): WordCodec<A> {
+  const value = (hex: string, offset: number): number | undefined =>
+    hex.startsWith(ZEROS_62, offset) ? Number.parseInt(hex.slice(offset + 62, offset + 64), 16) : undefined;
+  return wordCodec(
     name,
     (u): u is A => typeof u === 'number' && isValid(u),
-    (u, c) => {
-      if (typeof u !== 'string' || !UINT8_WORD.test(u))
-        return t.failure(u, c, `${name} word must be a uint8 with 31 zero bytes of padding`);
-      const value = Number.parseInt(u.slice(62), 16);
-      return isValid(value)
-        ? t.success(value)
-        : t.failure(u, c, `${name} ${value} is out of range (expected ${expected})`);
+    (hex, offset) => {
+      const n = value(hex, offset);
+      return n !== undefined && isValid(n) ? n : INVALID_WORD;
+    },
+    (u) => {
+      const n = typeof u === 'string' ? value(u, 0) : undefined;
+      return n === undefined
+        ? `${name} word must be a uint8 with 31 zero bytes of padding`
+        : `${name} ${n} is out of range (expected ${expected})`;
     },
     (n) => n.toString(16).padStart(64, '0'),
   );
 }
 
+/** Any {@link WordCodec}, as a layout holds them. */
+export type AnyWordCodec = t.Mixed & { readonly read: (hex: string, offset: number) => unknown };
+
 /** The fields of a static event layout, in ABI order: name and word codec. */
-export type WordLayout = readonly (readonly [string, t.Mixed])[];
+export type WordLayout = readonly (readonly [string, AnyWordCodec])[];
 
 /** The decoded object of a {@link WordLayout}. */
 export type LayoutOf<L extends WordLayout> = {
   readonly [F in L[number] as F[0]]: t.TypeOf<F[1]>;
 };
+
+const LOWER_HEX_DATA = /^0x[0-9a-f]*$/;
 
 /**
  * Codec of an event's data when every parameter is static and none is indexed: exactly
@@ -73,6 +112,14 @@ export function staticEventData<L extends WordLayout>(name: string, layout: L): 
   const props: t.Props = {};
   for (const [field, codec] of layout) props[field] = codec;
   const fields = t.type(props, name);
+  /** The field-by-field io-ts structure: slower, but names every bad field. */
+  const explain = (u: string, c: t.Context): t.Validation<LayoutOf<L>> => {
+    const words: Record<string, string> = {};
+    layout.forEach(([field], i) => {
+      words[field] = u.slice(2 + 64 * i, 66 + 64 * i);
+    });
+    return fields.validate(words, c) as t.Validation<LayoutOf<L>>;
+  };
   return new t.Type<LayoutOf<L>, string, unknown>(
     name,
     (u): u is LayoutOf<L> => fields.is(u),
@@ -80,11 +127,15 @@ export function staticEventData<L extends WordLayout>(name: string, layout: L): 
       if (typeof u !== 'string' || u.length !== length || !u.startsWith('0x')) {
         return t.failure(u, c, `${name} data must be exactly ${layout.length} words (${length - 2} hex digits)`);
       }
-      const words: Record<string, string> = {};
-      layout.forEach(([field], i) => {
-        words[field] = u.slice(2 + 64 * i, 2 + 64 * (i + 1));
-      });
-      return fields.validate(words, c) as t.Validation<LayoutOf<L>>;
+      if (!LOWER_HEX_DATA.test(u)) return explain(u, c);
+      const decoded: Record<string, unknown> = {};
+      for (let i = 0; i < layout.length; i += 1) {
+        const [field, codec] = layout[i] as readonly [string, AnyWordCodec];
+        const value = codec.read(u, 2 + 64 * i);
+        if (value === INVALID_WORD) return explain(u, c);
+        decoded[field] = value;
+      }
+      return t.success(decoded as LayoutOf<L>);
     },
     (a) =>
       `0x${layout.map(([field, codec]) => codec.encode((a as Record<string, unknown>)[field]) as string).join('')}`,

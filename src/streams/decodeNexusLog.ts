@@ -17,7 +17,18 @@ export function decodeNexusLog<E extends NexusEvent>(
 ): DecodeResult<E> {
   const problem = shapeProblem(descriptor, log);
   if (problem !== undefined) return { ok: false, reason: [problem] };
-  const payload = descriptor.data.decode(log.data);
+  return decodeShapedLog(descriptor, log);
+}
+
+/**
+ * {@link decodeNexusLog} for a log whose shape (topic count, data length) was already
+ * checked, as the client does once per batch: the per-event hot path.
+ */
+export function decodeShapedLog<E extends NexusEvent>(
+  descriptor: NexusEventDescriptor<E>,
+  log: RpcLog,
+): DecodeResult<E> {
+  const payload = descriptor.data.validate(log.data, descriptor.context);
   if (payload._tag === 'Left') return { ok: false, reason: reportErrors(payload.left) };
   return {
     ok: true,

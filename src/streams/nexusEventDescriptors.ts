@@ -34,6 +34,9 @@ export interface NexusEventDescriptor<E extends NexusEvent> {
   /** Number of 32-byte data words (one per parameter). */
   readonly words: number;
   readonly data: t.Decoder<unknown, unknown>;
+  /** The root io-ts context of `data`, made once (io-ts only reads it to name a failure). */
+  readonly context: t.Context;
+  /** Builds the event from decoded data; `payload` is fresh and may be extended in place. */
   readonly create: (payload: unknown, position: LogPosition) => E;
 }
 
@@ -53,14 +56,17 @@ function describe<L extends WordLayout, E extends NexusEvent>(
   scopeField: L[number][0],
   create: (fields: LayoutOf<L> & LogPosition) => E,
 ): NexusEventDescriptor<E> {
+  const data = staticEventData(name, layout);
   return Object.freeze({
     name,
     method,
     topic0: NEXUS_EVENT_TOPICS[name],
     scope: { field: scopeField, word: layout.findIndex(([field]) => field === scopeField) },
     words: layout.length,
-    data: staticEventData(name, layout),
-    create: (payload: unknown, position: LogPosition) => create({ ...(payload as LayoutOf<L>), ...position }),
+    data,
+    context: Object.freeze([{ key: '', type: data, actual: undefined }]),
+    create: (payload: unknown, position: LogPosition) =>
+      create(Object.assign(payload as LayoutOf<L>, position) as LayoutOf<L> & LogPosition),
   });
 }
 

@@ -10,7 +10,7 @@ import { readLogRange } from '../source/readLogRange.js';
 import { type RequestContext, requestLatestBlock } from '../source/rpcRequests.js';
 import { type StreamOptions, validateStreamOptions } from './StreamOptions.js';
 import { contiguousBatches } from './contiguousBatches.js';
-import { decodeNexusLog, isInScope, shapeProblem } from './decodeNexusLog.js';
+import { decodeShapedLog, isInScope, shapeProblem } from './decodeNexusLog.js';
 import { distinctLogs } from './distinctLogs.js';
 import type { NexusEventDescriptor } from './nexusEventDescriptors.js';
 
@@ -76,7 +76,8 @@ export function nexusEventStream<E extends NexusEvent>(
     concatMap((batch) => batch.logs.filter((log) => isInScope(log, descriptor.scope.word, scope.hex40))),
     distinctLogs(DEDUPE_WINDOW_BLOCKS),
     map((log) => {
-      const decoded = decodeNexusLog(descriptor, log);
+      // Every log here passed the shape check (routeLogBatch, or dropMisshapen for own reads).
+      const decoded = decodeShapedLog(descriptor, log);
       if (decoded.ok) return decoded.event;
       context.report({ kind: 'undecodable-log', event: descriptor.name, stream: name, reason: decoded.reason, log });
       return undefined;
