@@ -1,5 +1,4 @@
 import { type Observable, concatMap, filter, map } from 'rxjs';
-import type { RpcLog } from '../codecs/RpcLog.js';
 import type { NexusEvent } from '../events/NexusEvent.js';
 import { normalizeAddress } from '../internal/address.js';
 import type { BlockSpan } from '../source/BlockSpan.js';
@@ -30,8 +29,6 @@ export interface StreamContext extends RequestContext {
   /** The client's one shared poller. */
   readonly live$: Observable<IndexedLogBatch>;
 }
-
-const NO_LOGS: readonly RpcLog[] = Object.freeze([]);
 
 /**
  * The one stream factory behind all six streams: validates the scope and options at the
@@ -67,7 +64,7 @@ export function nexusEventStream<E extends NexusEvent>(
       map((batch) => ({
         fromBlock: batch.fromBlock,
         toBlock: batch.toBlock,
-        logs: batch.byTopic.get(descriptor.topic0) ?? NO_LOGS,
+        logs: batch.inScope(descriptor.topic0, descriptor.scope.word, scope.hex40),
       })),
     ),
     // The live batches were shape-checked once for the client; these reads are this stream's own.

@@ -7,7 +7,15 @@ import { DESCRIPTORS_BY_TOPIC } from './nexusEventDescriptors.js';
 /** A live batch with its logs grouped by topic0, computed once for all streams of a client. */
 export interface IndexedLogBatch extends LogBatch {
   readonly byTopic: ReadonlyMap<string, readonly RpcLog[]>;
+  /**
+   * The logs of `topic0` whose scope word (data word `word`) holds `hex40`. The index of
+   * a topic is built on first use and shared by every stream of the client, so that a
+   * thousand streams of one event cost one pass over its logs per batch, not a thousand.
+   */
+  inScope(topic0: string, word: number, hex40: string): readonly RpcLog[];
 }
+
+const NONE: readonly RpcLog[] = Object.freeze([]);
 
 /**
  * Groups a batch's logs by topic0 for the streams, once per batch. Logs of other Nexus
@@ -29,5 +37,24 @@ export function routeLogBatch(batch: LogBatch, report: (diagnostic: NexusDiagnos
     if (group === undefined) byTopic.set(topic0, [log]);
     else group.push(log);
   }
-  return { ...batch, byTopic };
+  const indexes = new Map<string, Map<string, RpcLog[]>>();
+  const inScope = (topic0: string, word: number, hex40: string): readonly RpcLog[] => {
+    const logs = byTopic.get(topic0);
+    if (logs === undefined) return NONE;
+    const key = `${topic0}:${word}`;
+    let index = indexes.get(key);
+    if (index === undefined) {
+      index = new Map();
+      const start = 2 + 64 * word + 24;
+      for (const log of logs) {
+        const scope = log.data.slice(start, start + 40);
+        const group = index.get(scope);
+        if (group === undefined) index.set(scope, [log]);
+        else group.push(log);
+      }
+      indexes.set(key, index);
+    }
+    return index.get(hex40) ?? NONE;
+  };
+  return { ...batch, byTopic, inScope };
 }
