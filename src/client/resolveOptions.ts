@@ -4,7 +4,7 @@ import { hasMethods } from '../internal/hasMethods.js';
 import { NETWORKS, type NetworkPreset } from '../nexus/networks.js';
 import type { NexusRpc } from '../rpc/NexusRpc.js';
 import type { RequestPolicy } from '../source/RequestPolicy.js';
-import { createJsonRpcProvider } from '../rpc/createJsonRpcProvider.js';
+import { httpRpc } from '../rpc/httpRpc.js';
 import { rpcFromProvider } from '../rpc/rpcFromProvider.js';
 import type { NexusEventsOptions } from './NexusEventsOptions.js';
 
@@ -137,7 +137,7 @@ function resolveRpc(o: NexusEventsOptions, preset: NetworkPreset | undefined, ti
     );
   }
   if (!isHttpUrl(url)) throw new InvalidOptionError('rpcUrl', url, 'an http:// or https:// URL');
-  return rpcFromProvider(createJsonRpcProvider(url, o.rpcUrl === undefined ? preset?.chainId : undefined, timeout));
+  return httpRpc(url, timeout);
 }
 
 function resolveRetry(retry: unknown, timeout: number): RequestPolicy {

@@ -69,7 +69,7 @@ function quantity(u: unknown): number {
 
 /** The fast path: the same rules as {@link RpcLogStructure}, without io-ts' per-field bookkeeping. */
 function parseRpcLog(u: unknown): RpcLog | undefined {
-  if (typeof u !== 'object' || u === null) return undefined;
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) return undefined;
   const raw = u as Record<string, unknown>;
   const address = hex(raw['address'], 40);
   const data = hex(raw['data']);
@@ -123,7 +123,7 @@ export const RpcLog = new t.Type<RpcLog, unknown, unknown>(
   (u, c) => {
     const log = parseRpcLog(u);
     if (log !== undefined) return t.success(log);
-    const detailed = RpcLogStructure.validate(u, c);
+    const detailed = RpcLogStructure.validate(u, t.appendContext(c, '', RpcLogStructure, u));
     // The two agree by construction (and by test); should they not, the stricter wins.
     return detailed._tag === 'Left' ? detailed : t.failure(u, c, 'RpcLog is malformed');
   },

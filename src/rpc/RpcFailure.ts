@@ -34,6 +34,8 @@ const int = (value: unknown): number | undefined =>
  */
 function asJsonRpcError(value: unknown): { code: number; message: string } | undefined {
   if (!isBag(value)) return undefined;
+  // A DOMException (AbortError, TimeoutError, …) has a numeric `code` of its own.
+  if (typeof DOMException !== 'undefined' && value instanceof DOMException) return undefined;
   const code = int(value['code']);
   const message = str(value['message']);
   if (code === undefined || message === undefined) return undefined;

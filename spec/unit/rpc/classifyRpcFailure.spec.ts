@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RpcFailure, unwrapRpcError } from '../../../src/rpc/RpcFailure';
 import { type RpcFailureClass, classifyRpcFailure } from '../../../src/rpc/classifyRpcFailure';
-import { createJsonRpcProvider } from '../../../src/rpc/createJsonRpcProvider';
+import { createJsonRpcProvider } from '../../support/ethersProvider';
 
 /** A failure as {@link unwrapRpcError} produces it. */
 function failure(message: string, fields: Omit<RpcFailure, 'message' | 'error'> = {}): RpcFailure {

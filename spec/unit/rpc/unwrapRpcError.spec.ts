@@ -2,7 +2,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { type RpcFailure, parseRetryAfter, unwrapRpcError } from '../../../src/rpc/RpcFailure';
-import { createJsonRpcProvider } from '../../../src/rpc/createJsonRpcProvider';
+import { createJsonRpcProvider } from '../../support/ethersProvider';
 
 /** How the scripted node answers one HTTP request; `id` is the JSON-RPC id it was sent. */
 type Reply = (response: ServerResponse, request: IncomingMessage, id: unknown) => void;

@@ -1,0 +1,117 @@
+import { Observable } from 'rxjs';
+import type { NexusRpc } from './NexusRpc.js';
+
+/**
+ * A failed JSON-RPC exchange over HTTP, shaped so that the error classification reads it
+ * like any transport's: the node's JSON-RPC `code` (and `data`) when it sent an error
+ * object, the HTTP `response` (status and headers, for `Retry-After`) when the status was
+ * not 2xx, and the body in `info.responseBody`.
+ */
+export class HttpRpcError extends Error {
+  override name = 'HttpRpcError';
+  constructor(
+    message: string,
+    /** The JSON-RPC error code, when the node sent an error object. */
+    readonly code: number | undefined,
+    readonly data: unknown,
+    /** The HTTP answer, when its status was not 2xx. */
+    readonly response: { readonly status: number; readonly headers: Headers } | undefined,
+    readonly info: { readonly responseBody: string } | undefined,
+  ) {
+    super(message);
+  }
+}
+
+interface JsonRpcAnswer {
+  readonly result?: unknown;
+  readonly error?: { readonly code?: unknown; readonly message?: unknown; readonly data?: unknown };
+}
+
+const toQuantity = (n: number): string => `0x${n.toString(16)}`;
+
+/**
+ * The transport the library builds for an `rpcUrl`: JSON-RPC over the platform's
+ * `fetch` (Node.js ≥ 18, browsers), one call per HTTP request. Compared with an ethers
+ * `JsonRpcProvider` it decodes answers with the platform's native UTF-8 and JSON
+ * parsers (ethers decodes UTF-8 in JavaScript, which dominates the cost of a large
+ * `eth_getLogs`), has no retry or batching of its own to hide failures from the
+ * library's, and aborts the HTTP request when its subscriber unsubscribes or after
+ * `timeout` ms.
+ */
+export function httpRpc(url: string, timeout: number): NexusRpc {
+  let nextId = 1;
+  const call = (method: string, params: readonly unknown[]): Observable<unknown> =>
+    new Observable<unknown>((subscriber) => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), timeout);
+      const id = nextId;
+      nextId += 1;
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+        signal: controller.signal,
+      })
+        .then(async (response) => {
+          const body = await response.text();
+          let answer: JsonRpcAnswer | undefined;
+          try {
+            const parsed: unknown = JSON.parse(body);
+            answer = (Array.isArray(parsed) ? parsed[0] : parsed) as JsonRpcAnswer | undefined;
+          } catch {
+            answer = undefined;
+          }
+          const error = answer?.error;
+          if (response.ok && typeof answer === 'object' && answer !== null && error === undefined) return answer.result;
+          const code = typeof error?.code === 'number' ? error.code : undefined;
+          const message =
+            typeof error?.message === 'string'
+              ? error.message
+              : response.ok
+                ? 'the answer is not a JSON-RPC response'
+                : `server response ${response.status} ${response.statusText}`.trim();
+          throw new HttpRpcError(
+            message,
+            code,
+            error?.data,
+            response.ok ? undefined : { status: response.status, headers: response.headers },
+            { responseBody: body },
+          );
+        })
+        .then(
+          (result) => {
+            subscriber.next(result);
+            subscriber.complete();
+          },
+          (error: unknown) => subscriber.error(controller.signal.aborted ? abortReason(timeout) : error),
+        )
+        .finally(() => clearTimeout(timer));
+      return () => {
+        clearTimeout(timer);
+        controller.abort();
+      };
+    });
+
+  return {
+    getBlock: (block) => call('eth_getBlockByNumber', [block === 'latest' ? 'latest' : toQuantity(block), false]),
+    getLogs: (filter) =>
+      call('eth_getLogs', [
+        {
+          address: filter.address,
+          topics: filter.topics,
+          fromBlock: toQuantity(filter.fromBlock),
+          toBlock: toQuantity(filter.toBlock),
+        },
+      ]),
+    getCode: (address) => call('eth_getCode', [address, 'latest']),
+  };
+}
+
+/**
+ * An aborted request (the timer fired): a timeout, as the classification knows it. The
+ * platform's AbortError is left out: its numeric DOMException `code` would read as a
+ * JSON-RPC code.
+ */
+function abortReason(timeout: number): Error {
+  return Object.assign(new Error(`no answer within ${timeout} ms`), { code: 'TIMEOUT' });
+}
