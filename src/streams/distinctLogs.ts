@@ -14,28 +14,47 @@ export function distinctLogs<T extends LogPosition>(
 ): MonoTypeOperatorFunction<T> {
   return (source) =>
     defer(() => {
-      const seen = new Map<string, number>();
+      // Keyed by transaction (its hash string comes from the node's JSON, and V8 caches a
+      // string's hash), with the log indexes seen in it: no key string built per log, and
+      // one entry per transaction rather than per log.
+      const seen = new Map<string, { readonly blockNumber: number; readonly logIndexes: number[]; last: number }>();
+      let remembered = 0;
       let highest = -1;
 
       const forgetBelow = (horizon: number): void => {
-        // Keys go in roughly chain order, so the oldest are first.
-        for (const [key, blockNumber] of seen) {
-          if (blockNumber >= horizon) break;
-          seen.delete(key);
+        // Transactions go in roughly chain order, so the oldest are first.
+        for (const [hash, entry] of seen) {
+          if (entry.blockNumber >= horizon) break;
+          seen.delete(hash);
+          remembered -= entry.logIndexes.length;
         }
       };
 
       return source.pipe(
         filter((log) => {
           if (log.blockNumber < highest - windowBlocks) return false;
-          const key = `${log.transactionHash}:${log.logIndex}`;
-          if (seen.has(key)) return false;
-          seen.set(key, log.blockNumber);
+          const entry = seen.get(log.transactionHash);
+          if (entry === undefined) {
+            seen.set(log.transactionHash, {
+              blockNumber: log.blockNumber,
+              logIndexes: [log.logIndex],
+              last: log.logIndex,
+            });
+          } else if (log.logIndex > entry.last) {
+            // In chain order a transaction's logs come with rising indexes: no search needed.
+            entry.logIndexes.push(log.logIndex);
+            entry.last = log.logIndex;
+          } else if (entry.logIndexes.includes(log.logIndex)) {
+            return false;
+          } else {
+            entry.logIndexes.push(log.logIndex);
+          }
+          remembered += 1;
           if (log.blockNumber > highest) {
             highest = log.blockNumber;
             forgetBelow(highest - windowBlocks);
           }
-          inspect?.(seen.size);
+          inspect?.(remembered);
           return true;
         }),
       );
