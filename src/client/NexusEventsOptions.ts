@@ -26,7 +26,7 @@ export interface NexusEventsOptions {
    * A known OpenGPU network: fills in `address` and `rpcUrl` (explicit options win).
    */
   readonly network?: NetworkName | undefined;
-  /** HTTP(S) JSON-RPC URL; the library creates an ethers `JsonRpcProvider` for it. */
+  /** HTTP(S) JSON-RPC URL, reached with the platform's `fetch` (Node.js ≥ 18, browsers). */
   readonly rpcUrl?: string | undefined;
   /** An ethers provider (or anything with `send(method, params)`) to use instead of `rpcUrl`. */
   readonly provider?: JsonRpcSender | undefined;
@@ -53,7 +53,7 @@ export interface NexusEventsOptions {
   readonly maxBlockRange?: number | undefined;
   /**
    * Milliseconds one request may take before it is abandoned and retried (a transient
-   * failure). Also the HTTP timeout of the provider built for `rpcUrl`.
+   * failure); for `rpcUrl` the HTTP request is aborted.
    * @default 10000
    */
   readonly requestTimeout?: number | undefined;

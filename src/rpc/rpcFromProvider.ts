@@ -26,8 +26,8 @@ const toQuantity = (n: number): string => `0x${n.toString(16)}`;
  * the library validates and decodes the raw logs itself.
  *
  * The provider's own timeout and retry settings still apply underneath the library's
- * (`requestTimeout`, `retry`); for a URL, prefer the `rpcUrl` option, whose provider is
- * built without ethers' hidden 429 retry and with the library's timeout.
+ * (`requestTimeout`, `retry`); for a plain URL, prefer the `rpcUrl` option, whose `fetch`
+ * transport has no hidden retry and decodes large answers much faster.
  *
  * @example
  * ```ts
