@@ -62,7 +62,15 @@ export function httpRpc(url: string, timeout: number): NexusRpc {
             answer = undefined;
           }
           const error = answer?.error;
-          if (response.ok && typeof answer === 'object' && answer !== null && error === undefined) return answer.result;
+          if (
+            response.ok &&
+            typeof answer === 'object' &&
+            answer !== null &&
+            error === undefined &&
+            'result' in answer
+          ) {
+            return answer.result;
+          }
           const code = typeof error?.code === 'number' ? error.code : undefined;
           const message =
             typeof error?.message === 'string'
