@@ -78,7 +78,9 @@ function check(config: MemoryChildConfig, result: MemoryChildResult): MemoryChil
   }
   result.samples.forEach((sample, i) => {
     const wanted = config.samples[i] ?? 0;
-    if (sample.events < wanted || sample.events >= wanted + 2 * config.perBlock + 1) {
+    // A poll that fell behind reads several blocks at once, so a sample may land a little
+    // past its point; more than 2% past would mislabel it.
+    if (sample.events < wanted || sample.events > wanted + Math.max(2 * config.perBlock, wanted * 0.02)) {
       throw new Error(`memory sample ${i} at ${sample.events} events, expected ${wanted}`);
     }
   });
