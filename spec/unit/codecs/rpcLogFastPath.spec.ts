@@ -155,8 +155,10 @@ const anyQuantity = fc
 
 const KNOWN_KEYS: readonly string[] = FIELDS;
 /** Fields nodes add (transactionIndex, blockTimestamp...) or anything else: to be ignored. */
+// ('length' and '__proto__' are left out: copied onto an array or any object carrier by
+// Object.assign they would change the carrier itself, not add a field.)
 const extraFields = fc.dictionary(
-  fc.string().filter((key) => !KNOWN_KEYS.includes(key)),
+  fc.string().filter((key) => !KNOWN_KEYS.includes(key) && key !== 'length' && key !== '__proto__'),
   fc.jsonValue(),
   { maxKeys: 3 },
 );
