@@ -6,6 +6,7 @@
  */
 import { AbiCoder, type EventFragment, Interface, type InterfaceAbi } from 'ethers';
 import abi from '../../spec/fixtures/NexusAbi.json';
+import { createPrng } from '../../spec/support/prng';
 
 /** The Nexus ABI (spec/fixtures/NexusAbi.json), as viem and ethers take it. */
 export const NEXUS_ABI = abi as unknown as InterfaceAbi & readonly Record<string, unknown>[];
@@ -99,17 +100,8 @@ export const FIRST_BLOCK = 1_200_000;
 const GENESIS_TIMESTAMP = 1_700_000_000;
 const DEFAULT_SEED = 0x06_9f_00_01;
 
-/** mulberry32: a tiny, fast, seedable PRNG returning floats in [0, 1). */
-export function createPrng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** Re-exported for the bench: one seedable PRNG for the whole test and bench code. */
+export { createPrng };
 
 /** `bytes` random bytes as lower-case hex digits (no 0x). */
 export function randomHex(random: () => number, bytes: number): string {

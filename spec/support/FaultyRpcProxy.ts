@@ -1,5 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './loopback';
+import { createPrng } from './prng';
 
 /**
  * A fault a public RPC endpoint produces, injected instead of the node's answer.
@@ -183,18 +184,6 @@ function resolveOptions(options: FaultyRpcProxyOptions): ResolvedFaultyRpcProxyO
   };
 }
 
-/** mulberry32: a tiny seeded PRNG giving floats in [0, 1). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-}
-
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
 /** A block number given as a hex quantity (or a JSON number); undefined for tags and anything else. */
@@ -239,7 +228,7 @@ export class FaultyRpcProxy {
     this.#target = target;
     this.#raw = { ...options };
     this.#options = resolveOptions(this.#raw);
-    this.#random = prng(this.#options.seed);
+    this.#random = createPrng(this.#options.seed);
   }
 
   /** Every JSON-RPC call seen so far, in arrival order. */
@@ -290,7 +279,7 @@ export class FaultyRpcProxy {
   reset(): void {
     this.#calls.length = 0;
     this.#forced = [];
-    this.#random = prng(this.#options.seed);
+    this.#random = createPrng(this.#options.seed);
     this.#rangeTurn = 0;
     this.#resultTurn = 0;
   }
@@ -303,7 +292,7 @@ export class FaultyRpcProxy {
     const raw = { ...this.#raw, ...options };
     this.#options = resolveOptions(raw);
     this.#raw = raw;
-    if ('seed' in options) this.#random = prng(this.#options.seed);
+    if ('seed' in options) this.#random = createPrng(this.#options.seed);
     return this;
   }
 
@@ -315,9 +304,8 @@ export class FaultyRpcProxy {
 
   async start(): Promise<this> {
     const server = createServer((request, response) => void this.#handle(request, response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.#url = await listenOnLoopback(server);
     this.#server = server;
-    this.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this;
   }
 
@@ -328,10 +316,7 @@ export class FaultyRpcProxy {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     for (const controller of this.#upstream) controller.abort();
-    if (server === undefined) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    if (server !== undefined) await closeServer(server);
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

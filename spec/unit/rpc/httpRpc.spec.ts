@@ -1,9 +1,9 @@
 import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type ObservableInput, from } from 'rxjs';
 import { classifyRpcFailure } from '../../../src/rpc/classifyRpcFailure';
 import { HttpRpcError, httpRpc } from '../../../src/rpc/httpRpc';
 import { unwrapRpcError } from '../../../src/rpc/RpcFailure';
+import { closeServer, closedLoopbackUrl, listenOnLoopback } from '../../support/loopback';
 
 /** One HTTP request the scripted node received. */
 interface Received {
@@ -57,14 +57,9 @@ function scriptedNode() {
       return new Promise((resolve) => waiting.push(resolve));
     },
     async start(): Promise<void> {
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      url = await listenOnLoopback(server);
     },
-    async stop(): Promise<void> {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    stop: () => closeServer(server),
   };
 }
 
@@ -96,15 +91,6 @@ const answerError =
   ): Reply =>
   (response, _request, { body }) =>
     answerJson(response, status, { jsonrpc: '2.0', id: body.id, error }, headers);
-
-/** A loopback URL nothing listens on (a port just released). */
-async function closedUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
 
 type Notification = ['next', unknown] | ['error', unknown] | ['complete'];
 
@@ -431,7 +417,7 @@ describe('httpRpc', () => {
     });
 
     it('errors on a refused connection, classified transient', async () => {
-      const error = await errorOf(httpRpc(await closedUrl(), TIMEOUT).getLogs(FILTER));
+      const error = await errorOf(httpRpc(await closedLoopbackUrl(), TIMEOUT).getLogs(FILTER));
 
       expect(unwrapRpcError(error).transportCode).toBe('ECONNREFUSED');
       expect(classifyRpcFailure(unwrapRpcError(error), 'eth_getLogs')).toEqual({ kind: 'transient' });

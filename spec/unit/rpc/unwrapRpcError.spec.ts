@@ -1,8 +1,8 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { type RpcFailure, parseRetryAfter, unwrapRpcError } from '../../../src/rpc/RpcFailure';
 import { createJsonRpcProvider } from '../../support/ethersProvider';
+import { closeServer, closedLoopbackUrl, listenOnLoopback } from '../../support/loopback';
 
 /** How the scripted node answers one HTTP request; `id` is the JSON-RPC id it was sent. */
 type Reply = (response: ServerResponse, request: IncomingMessage, id: unknown) => void;
@@ -32,24 +32,10 @@ function scriptedNode() {
       reply = next;
     },
     async start(): Promise<void> {
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      url = await listenOnLoopback(server);
     },
-    async stop(): Promise<void> {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    stop: () => closeServer(server),
   };
-}
-
-/** A loopback URL nothing listens on (a port just released). */
-async function closedUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -253,7 +239,7 @@ describe('unwrapRpcError', () => {
     });
 
     it('reports a refused connection as ECONNREFUSED', async () => {
-      const failure = unwrapRpcError(await thrownByProvider(await closedUrl()));
+      const failure = unwrapRpcError(await thrownByProvider(await closedLoopbackUrl()));
 
       expect(failure.transportCode).toBe('ECONNREFUSED');
       expect(failure.message).toMatch(/ECONNREFUSED/);
@@ -290,7 +276,7 @@ describe('unwrapRpcError', () => {
     });
 
     it("takes ECONNREFUSED from the cause of 'fetch failed'", async () => {
-      const failure = unwrapRpcError(await thrownByFetch(await closedUrl()));
+      const failure = unwrapRpcError(await thrownByFetch(await closedLoopbackUrl()));
 
       expect(failure.transportCode).toBe('ECONNREFUSED');
       expect(failure.rpcCode).toBeUndefined();
