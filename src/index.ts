@@ -54,7 +54,7 @@ export { toAsyncIterable } from './adapters/toAsyncIterable.js';
 export { OgpuEventsError, type OgpuEventsErrorCode, type OgpuEventsErrorOptions } from './errors/OgpuEventsError.js';
 export { InvalidAddressError } from './errors/InvalidAddressError.js';
 export { InvalidOptionError } from './errors/InvalidOptionError.js';
-export { RpcRequestError } from './errors/RpcRequestError.js';
+export { RpcRequestError, type RpcRequestErrorInfo } from './errors/RpcRequestError.js';
 export { RpcUnavailableError } from './errors/RpcUnavailableError.js';
 export { NexusNotFoundError } from './errors/NexusNotFoundError.js';
 export { InvalidRpcResponseError } from './errors/InvalidRpcResponseError.js';

@@ -35,9 +35,13 @@ export interface RpcLog {
   readonly topics: readonly string[];
   /** The non-indexed parameters, ABI-encoded, lower case. */
   readonly data: string;
+  /** The block that holds the log. */
   readonly blockNumber: number;
+  /** That block's hash, lower case. */
   readonly blockHash: string;
+  /** The transaction that emitted the log, lower case. */
   readonly transactionHash: string;
+  /** The log's position in its block. */
   readonly logIndex: number;
   /** `true` when the node reports the log as removed by a reorg. */
   readonly removed?: boolean;

@@ -12,8 +12,11 @@
  * ```
  */
 export const Environment = Object.freeze({
+  /** Runs on CPU. */
   CPU: 1,
+  /** Runs on NVIDIA GPUs. */
   NVIDIA: 2,
+  /** Runs on AMD GPUs. */
   AMD: 4,
 } as const);
 

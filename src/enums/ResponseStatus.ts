@@ -9,7 +9,9 @@
  * ```
  */
 export const ResponseStatus = Object.freeze({
+  /** Submitted by a provider, not yet confirmed. */
   SUBMITTED: 0,
+  /** Confirmed by the task's source. */
   CONFIRMED: 1,
 } as const);
 

@@ -9,11 +9,17 @@
  * ```
  */
 export const TaskStatus = Object.freeze({
+  /** Published, waiting for providers. */
   NEW: 0,
+  /** At least one provider attempts it. */
   ATTEMPTED: 1,
+  /** A response was submitted. */
   RESPONDED: 2,
+  /** Cancelled by its source. */
   CANCELED: 3,
+  /** Its deadline passed without a confirmed response. */
   EXPIRED: 4,
+  /** A response was confirmed: the task is done. */
   FINALIZED: 5,
 } as const);
 

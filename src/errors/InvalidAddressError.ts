@@ -17,6 +17,7 @@ import { OgpuEventsError } from './OgpuEventsError.js';
  * ```
  */
 export class InvalidAddressError extends OgpuEventsError {
+  /** Always `'InvalidAddressError'`. */
   override name = 'InvalidAddressError';
   /** Name of the argument or option that held the value. */
   readonly parameter: string;

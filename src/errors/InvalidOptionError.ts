@@ -17,6 +17,7 @@ import { OgpuEventsError } from './OgpuEventsError.js';
  * ```
  */
 export class InvalidOptionError extends OgpuEventsError {
+  /** Always `'InvalidOptionError'`. */
   override name = 'InvalidOptionError';
   /** Name of the offending option or argument. */
   readonly option: string;

@@ -22,6 +22,7 @@ import { OgpuEventsError } from './OgpuEventsError.js';
  * ```
  */
 export class InvalidRpcResponseError extends OgpuEventsError {
+  /** Always `'InvalidRpcResponseError'`. */
   override name = 'InvalidRpcResponseError';
   /** The JSON-RPC method whose result was rejected. */
   readonly method: string;

@@ -17,6 +17,7 @@ import { OgpuEventsError } from './OgpuEventsError.js';
  * ```
  */
 export class NexusNotFoundError extends OgpuEventsError {
+  /** Always `'NexusNotFoundError'`. */
   override name = 'NexusNotFoundError';
   /** The address that holds no code, checksummed. */
   readonly address: string;

@@ -60,6 +60,7 @@ export interface OgpuEventsErrorOptions {
  * ```
  */
 export class OgpuEventsError extends Error {
+  /** Always `'OgpuEventsError'`. */
   override name = 'OgpuEventsError';
   /** Stable machine-readable code. */
   readonly code: OgpuEventsErrorCode;
@@ -67,6 +68,7 @@ export class OgpuEventsError extends Error {
   readonly shortMessage: string;
   /** Further explanation, one entry per line. */
   readonly details: readonly string[];
+  /** The underlying error (the transport's or the node's), when there is one. */
   override readonly cause?: unknown;
 
   constructor(code: OgpuEventsErrorCode, shortMessage: string, options: OgpuEventsErrorOptions = {}) {

@@ -1,7 +1,18 @@
 import { describeValue } from '../internal/describeValue.js';
 import { OgpuEventsError } from './OgpuEventsError.js';
 
-/** What the library found out about a failed request. */
+/**
+ * What the library found out about a failed request: the third argument of
+ * {@link RpcRequestError}'s constructor.
+ *
+ * @example
+ * ```ts
+ * import { RpcRequestError, type RpcRequestErrorInfo } from 'ogpu-events';
+ *
+ * const info: RpcRequestErrorInfo = { rpcCode: -32601, message: 'the method eth_getLogs does not exist' };
+ * const error = new RpcRequestError('eth_getLogs', new Error('method not found'), info);
+ * ```
+ */
 export interface RpcRequestErrorInfo {
   /** The node's JSON-RPC error code, if it sent one. */
   readonly rpcCode?: number | undefined;
@@ -34,6 +45,7 @@ export interface RpcRequestErrorInfo {
  * ```
  */
 export class RpcRequestError extends OgpuEventsError {
+  /** Always `'RpcRequestError'`. */
   override name = 'RpcRequestError';
   /** The JSON-RPC method that failed, e.g. `eth_getLogs`. */
   readonly method: string;

@@ -22,6 +22,7 @@ import { OgpuEventsError } from './OgpuEventsError.js';
  * ```
  */
 export class RpcUnavailableError extends OgpuEventsError {
+  /** Always `'RpcUnavailableError'`. */
   override name = 'RpcUnavailableError';
   /** The JSON-RPC method that kept failing. */
   readonly method: string;

@@ -9,9 +9,13 @@
  * ```
  */
 export interface NetworkPreset {
+  /** Human-readable name. */
   readonly name: string;
+  /** EIP-155 chain id. */
   readonly chainId: bigint;
+  /** The deployed Nexus contract, EIP-55 checksummed. */
   readonly nexusAddress: string;
+  /** A public JSON-RPC endpoint of the network. */
   readonly rpcUrl: string;
 }
 
@@ -26,7 +30,12 @@ export interface NetworkPreset {
  * const nexus = createNexusEvents({ network: 'testnet' });
  * ```
  */
-export const NETWORKS = Object.freeze({
+export const NETWORKS: {
+  /** OpenGPU mainnet (chain 1071). */
+  readonly mainnet: NetworkPreset;
+  /** OpenGPU testnet (chain 200820172034). */
+  readonly testnet: NetworkPreset;
+} = Object.freeze({
   mainnet: Object.freeze({
     name: 'OGPU mainnet',
     chainId: 1071n,
@@ -39,7 +48,7 @@ export const NETWORKS = Object.freeze({
     nexusAddress: '0xF87bb2f3edB991a998992f14d35fE142e6Bb50b1',
     rpcUrl: 'https://testnetrpc.ogpuscan.io',
   }),
-} satisfies Record<string, NetworkPreset>);
+});
 
 /**
  * Name of a built-in network preset.

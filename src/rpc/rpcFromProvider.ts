@@ -15,6 +15,7 @@ import type { NexusRpc } from './NexusRpc.js';
  * ```
  */
 export interface JsonRpcSender {
+  /** Sends one JSON-RPC call and resolves to its `result` (rejects with the node's or the transport's error). */
   send(method: string, params: unknown[]): Promise<unknown>;
 }
 

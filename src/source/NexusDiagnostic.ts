@@ -14,6 +14,7 @@ import type { NexusEventName } from '../nexus/nexusEventTopics.js';
  * ```
  */
 export interface InvalidLogDiagnostic {
+  /** Discriminant: `'invalid-log'`. */
   readonly kind: 'invalid-log';
   /** Why it was rejected, one line per problem. */
   readonly reason: readonly string[];
@@ -33,6 +34,7 @@ export interface InvalidLogDiagnostic {
  * ```
  */
 export interface UndecodableLogDiagnostic {
+  /** Discriminant: `'undecodable-log'`. */
   readonly kind: 'undecodable-log';
   /** The event its topic0 names. */
   readonly event: NexusEventName;
@@ -60,6 +62,7 @@ export interface UndecodableLogDiagnostic {
  * ```
  */
 export interface RpcRetryDiagnostic {
+  /** Discriminant: `'rpc-retry'`. */
   readonly kind: 'rpc-retry';
   /** The JSON-RPC method, e.g. `eth_getLogs`. */
   readonly method: string;
@@ -86,6 +89,7 @@ export interface RpcRetryDiagnostic {
  * ```
  */
 export interface RangeSplitDiagnostic {
+  /** Discriminant: `'range-split'`. */
   readonly kind: 'range-split';
   /** First block of the refused request. */
   readonly fromBlock: number;
@@ -113,6 +117,7 @@ export interface RangeSplitDiagnostic {
  * ```
  */
 export interface ReorgDiagnostic {
+  /** Discriminant: `'reorg'`. */
   readonly kind: 'reorg';
   /** The block (the last one read) whose hash changed, or that is gone. */
   readonly replacedBlock: number;
