@@ -82,6 +82,10 @@ export const watch = (task: string) => nexus.taskStatusChanged$(task).subscribe(
     'typed.mts',
   ]);
   console.log('types: ok (require and import, moduleResolution nodenext)');
+
+  const help = run(process.execPath, [join(modules, 'ogpu-events', 'bin', 'ogpu-events.cjs'), '--help']);
+  if (!help.includes('--until-status')) throw new Error(`bin/ogpu-events.cjs --help printed:\n${help}`);
+  console.log('bin: ok (ogpu-events --help)');
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,0 +1,40 @@
+import { Environment, hasEnvironment } from '../enums/Environment.js';
+import { ResponseStatus } from '../enums/ResponseStatus.js';
+import { TaskStatus } from '../enums/TaskStatus.js';
+import { enumKey } from '../enums/enumKey.js';
+import type { NexusEvent } from '../events/NexusEvent.js';
+
+const POSITION_KEYS = new Set(['eventName', 'blockNumber', 'blockHash', 'transactionHash', 'logIndex']);
+
+function environmentNames(mask: number): string {
+  const names = (Object.keys(Environment) as (keyof typeof Environment)[]).filter((name) =>
+    hasEnvironment(mask, Environment[name]),
+  );
+  return names.length > 0 ? names.join('|') : String(mask);
+}
+
+function formatField(event: NexusEvent, key: string, value: unknown): string {
+  if (key === 'status' && typeof value === 'number') {
+    const statuses = event.eventName === 'ResponseStatusChanged' ? ResponseStatus : TaskStatus;
+    return enumKey(statuses, value) ?? String(value);
+  }
+  if (key === 'preferredEnvironment' && typeof value === 'number') return environmentNames(value);
+  return String(value);
+}
+
+/**
+ * One line for `event`: its `toJSON()` as JSON with `json`, otherwise
+ * `TaskStatusChanged block 12 task=0x… status=FINALIZED tx=0x…:0`.
+ */
+export function formatEvent(event: NexusEvent, json: boolean): string {
+  if (json) return JSON.stringify(event.toJSON());
+  const fields = Object.entries(event)
+    .filter(([key]) => !POSITION_KEYS.has(key))
+    .map(([key, value]) => `${key}=${formatField(event, key, value)}`);
+  return [
+    event.eventName,
+    `block ${event.blockNumber}`,
+    ...fields,
+    `tx=${event.transactionHash}:${event.logIndex}`,
+  ].join(' ');
+}

@@ -1,0 +1,188 @@
+/// <reference types="node" />
+// The `ogpu-events` command. Node-only: kept out of the library's entry point (src/index.ts).
+import { type Observable, Subscription, from, tap } from 'rxjs';
+import { createNexusEvents } from '../index.js';
+import type { NexusEvent } from '../events/NexusEvent.js';
+import { OgpuEventsError } from '../errors/OgpuEventsError.js';
+import { NETWORKS } from '../nexus/networks.js';
+import type { NexusRpc } from '../rpc/NexusRpc.js';
+import { httpRpc } from '../rpc/httpRpc.js';
+import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
+import { formatEvent } from './formatEvent.js';
+import { HELP, USAGE_HINT, UsageError, type WatchCommand, parseArgs } from './parseArgs.js';
+
+/** Where the command writes, and how it learns of Ctrl-C (replaceable in tests). */
+export interface CliIo {
+  readonly stdout: (line: string) => void;
+  readonly stderr: (line: string) => void;
+  /** Calls `handler` on SIGINT; returns a function that removes it. */
+  readonly onInterrupt: (handler: () => void) => () => void;
+}
+
+const processIo: CliIo = {
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+  onInterrupt: (handler) => {
+    process.once('SIGINT', handler);
+    return () => process.off('SIGINT', handler);
+  },
+};
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+function describeDiagnostic(d: NexusDiagnostic): string {
+  switch (d.kind) {
+    case 'rpc-retry':
+      return `notice: ${d.method} failed (${d.reason}); retry ${d.retry} in ${d.delayMs} ms`;
+    case 'range-split':
+      return `notice: blocks ${d.fromBlock}-${d.toBlock} refused (${d.reason}); now ${d.nextSpan} blocks at a time`;
+    case 'reorg':
+      return `notice: reorg: block ${d.replacedBlock} replaced; re-reading from block ${d.ancestor + 1}${
+        d.deeperThanMemory ? ' (deeper than the reorg memory)' : ''
+      }`;
+    case 'invalid-log':
+      return `notice: skipped a malformed log: ${d.reason.join('; ')}`;
+    case 'undecodable-log':
+      return `notice: ${d.stream ?? d.event} skipped a log that does not decode: ${d.reason.join('; ')}`;
+  }
+}
+
+const blockNumberOf = (block: unknown): number | undefined => {
+  const hex = (block as { number?: unknown } | null)?.number;
+  return typeof hex === 'string' && /^0x[0-9a-f]+$/i.test(hex) ? Number.parseInt(hex, 16) : undefined;
+};
+
+/**
+ * Wraps the HTTP transport to report backfill progress truthfully: the first `latest`
+ * block fixes the target (head - confirmations), and each successful `eth_getLogs` that
+ * continues the contiguous range read from `fromBlock` moves the backfill cursor.
+ */
+function progressRpc(inner: NexusRpc, fromBlock: number, confirmations: number, say: (line: string) => void): NexusRpc {
+  let target: number | undefined;
+  let cursor = fromBlock - 1;
+  let live = false;
+  let lastReport = Date.now();
+  const checkLive = (): void => {
+    if (live || target === undefined || cursor < target) return;
+    live = true;
+    say(`live from block ${cursor + 1}`);
+  };
+  return {
+    getBlock: (block) =>
+      from(inner.getBlock(block)).pipe(
+        tap((result) => {
+          if (block !== 'latest' || target !== undefined) return;
+          const head = blockNumberOf(result);
+          if (head === undefined) return;
+          target = Math.max(head - confirmations, fromBlock - 1);
+          say(`backfilling blocks ${fromBlock}..${target} (head ${head})`);
+          checkLive();
+        }),
+      ),
+    getLogs: (filter) =>
+      from(inner.getLogs(filter)).pipe(
+        tap(() => {
+          if (live || filter.fromBlock !== cursor + 1) return;
+          cursor = filter.toBlock;
+          if (target !== undefined && cursor < target && Date.now() - lastReport >= 1_000) {
+            lastReport = Date.now();
+            say(`backfilled to block ${cursor} of ${target}`);
+          }
+          checkLive();
+        }),
+      ),
+    getCode: (address) => inner.getCode(address),
+  };
+}
+
+function openStream(
+  command: WatchCommand,
+  say: (line: string) => void,
+): {
+  events$: Observable<NexusEvent>;
+  diagnostics$: Observable<NexusDiagnostic>;
+} {
+  const preset = command.network === undefined ? undefined : NETWORKS[command.network];
+  const rpcUrl = command.rpcUrl ?? preset?.rpcUrl;
+  const address = command.nexus ?? preset?.nexusAddress;
+  if (rpcUrl === undefined) throw new UsageError('missing --rpc URL (or --network)');
+  if (address === undefined) throw new UsageError('missing --nexus ADDRESS (or --network)');
+  // Let the library validate the URL, the Nexus address and the confirmations first.
+  createNexusEvents({ rpcUrl, address, confirmations: command.confirmations, pollInterval: command.pollInterval });
+  const http = httpRpc(rpcUrl, REQUEST_TIMEOUT_MS);
+  const rpc =
+    command.fromBlock === undefined ? http : progressRpc(http, command.fromBlock, command.confirmations ?? 0, say);
+  const nexus = createNexusEvents({
+    rpc,
+    address,
+    confirmations: command.confirmations,
+    pollInterval: command.pollInterval,
+  });
+  const options = { fromBlock: command.fromBlock };
+  const method = `${command.stream}$` as const;
+  const events$: Observable<NexusEvent> = nexus[method](command.address, options);
+  return { events$, diagnostics$: nexus.diagnostics$ };
+}
+
+function usageError(io: CliIo, message: string): number {
+  io.stderr(`error: ${message}`);
+  io.stderr(USAGE_HINT);
+  return 2;
+}
+
+/**
+ * Runs `ogpu-events` with `argv` (the arguments after the command name) and resolves to
+ * its exit code: 0 when `--until-status` was reached or for `--help`, 1 when the stream
+ * failed, 2 for bad arguments, 130 on SIGINT.
+ */
+export function main(argv: readonly string[] = process.argv.slice(2), io: CliIo = processIo): Promise<number> {
+  let command: WatchCommand;
+  let events$: Observable<NexusEvent>;
+  let diagnostics$: Observable<NexusDiagnostic>;
+  try {
+    const parsed = parseArgs(argv);
+    if (parsed.kind === 'help') {
+      io.stdout(HELP.trimEnd());
+      return Promise.resolve(0);
+    }
+    command = parsed;
+    ({ events$, diagnostics$ } = openStream(command, io.stderr));
+  } catch (error) {
+    if (error instanceof UsageError) return Promise.resolve(usageError(io, error.message));
+    if (error instanceof OgpuEventsError) return Promise.resolve(usageError(io, error.shortMessage));
+    throw error;
+  }
+
+  return new Promise<number>((resolve) => {
+    // Closed by finish(); adding to a closed Subscription unsubscribes at once.
+    const subscription = new Subscription();
+    let done = false;
+    const finish = (code: number): void => {
+      if (done) return;
+      done = true;
+      removeInterruptHandler();
+      subscription.unsubscribe();
+      resolve(code);
+    };
+    const removeInterruptHandler = io.onInterrupt(() => {
+      io.stderr('interrupted');
+      finish(130);
+    });
+    subscription.add(diagnostics$.subscribe((d) => io.stderr(describeDiagnostic(d))));
+    subscription.add(
+      events$.subscribe({
+        next: (event) => {
+          if (done) return;
+          io.stdout(formatEvent(event, command.json));
+          const until = command.untilStatus;
+          if (until !== undefined && (event as { status?: unknown }).status === until.value) finish(0);
+        },
+        error: (error: unknown) => {
+          io.stderr(`error: ${error instanceof OgpuEventsError ? error.shortMessage : String(error)}`);
+          finish(1);
+        },
+        complete: () => finish(0),
+      }),
+    );
+  });
+}
