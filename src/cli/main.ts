@@ -1,6 +1,7 @@
 /// <reference types="node" />
 // The `ogpu-events` command. Node-only: kept out of the library's entry point (src/index.ts).
 import { type Observable, Subscription, from, tap } from 'rxjs';
+import { RpcBlockHeader } from '../codecs/RpcBlockHeader.js';
 import { createNexusEvents } from '../index.js';
 import type { NexusEvent } from '../events/NexusEvent.js';
 import { OgpuEventsError } from '../errors/OgpuEventsError.js';
@@ -47,9 +48,10 @@ function describeDiagnostic(d: NexusDiagnostic): string {
   }
 }
 
+/** The block number of a head the poller would accept (the same codec), or undefined. */
 const blockNumberOf = (block: unknown): number | undefined => {
-  const hex = (block as { number?: unknown } | null)?.number;
-  return typeof hex === 'string' && /^0x[0-9a-f]+$/i.test(hex) ? Number.parseInt(hex, 16) : undefined;
+  const header = RpcBlockHeader.decode(block);
+  return header._tag === 'Right' ? header.right.number : undefined;
 };
 
 /**

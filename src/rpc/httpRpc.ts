@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
 import type { NexusRpc } from './NexusRpc.js';
+import { jsonRpcCalls } from './jsonRpcCalls.js';
 
 /**
  * A failed JSON-RPC exchange over HTTP, shaped so that the error classification reads it
@@ -26,8 +27,6 @@ interface JsonRpcAnswer {
   readonly result?: unknown;
   readonly error?: { readonly code?: unknown; readonly message?: unknown; readonly data?: unknown };
 }
-
-const toQuantity = (n: number): string => `0x${n.toString(16)}`;
 
 /**
  * The transport the library builds for an `rpcUrl`: JSON-RPC over the platform's
@@ -100,19 +99,7 @@ export function httpRpc(url: string, timeout: number): NexusRpc {
       };
     });
 
-  return {
-    getBlock: (block) => call('eth_getBlockByNumber', [block === 'latest' ? 'latest' : toQuantity(block), false]),
-    getLogs: (filter) =>
-      call('eth_getLogs', [
-        {
-          address: filter.address,
-          topics: filter.topics,
-          fromBlock: toQuantity(filter.fromBlock),
-          toBlock: toQuantity(filter.toBlock),
-        },
-      ]),
-    getCode: (address) => call('eth_getCode', [address, 'latest']),
-  };
+  return jsonRpcCalls(call);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 import { hasMethods } from '../internal/hasMethods.js';
 import type { NexusRpc } from './NexusRpc.js';
+import { jsonRpcCalls } from './jsonRpcCalls.js';
 
 /**
  * Anything with an ethers-style `send(method, params)`: a `JsonRpcProvider`,
@@ -18,8 +19,6 @@ export interface JsonRpcSender {
   /** Sends one JSON-RPC call and resolves to its `result` (rejects with the node's or the transport's error). */
   send(method: string, params: unknown[]): Promise<unknown>;
 }
-
-const toQuantity = (n: number): string => `0x${n.toString(16)}`;
 
 /**
  * Adapts an ethers provider to {@link NexusRpc}. Calls go through `send` with raw
@@ -43,18 +42,5 @@ export function rpcFromProvider(provider: JsonRpcSender): NexusRpc {
   if (!hasMethods(provider, ['send'])) {
     throw new InvalidOptionError('provider', provider, 'an ethers provider with send(method, params)');
   }
-  return {
-    getBlock: (block) =>
-      provider.send('eth_getBlockByNumber', [block === 'latest' ? 'latest' : toQuantity(block), false]),
-    getLogs: (filter) =>
-      provider.send('eth_getLogs', [
-        {
-          address: filter.address,
-          topics: filter.topics,
-          fromBlock: toQuantity(filter.fromBlock),
-          toBlock: toQuantity(filter.toBlock),
-        },
-      ]),
-    getCode: (address) => provider.send('eth_getCode', [address, 'latest']),
-  };
+  return jsonRpcCalls((method, params) => provider.send(method, params));
 }
