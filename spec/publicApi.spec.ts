@@ -26,6 +26,7 @@ describe('the public API', () => {
         'TaskStatus',
         'TaskStatusChangedEvent',
         'createNexusEvents',
+        'describeDiagnostic',
         'enumKey',
         'hasEnvironment',
         'logPoller$',

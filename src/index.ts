@@ -21,6 +21,7 @@ export type {
   RangeSplitDiagnostic,
   ReorgDiagnostic,
 } from './source/NexusDiagnostic.js';
+export { describeDiagnostic } from './source/describeDiagnostic.js';
 export type { RpcLog } from './codecs/RpcLog.js';
 
 // rpc

@@ -9,6 +9,7 @@ import { NETWORKS } from '../nexus/networks.js';
 import type { NexusRpc } from '../rpc/NexusRpc.js';
 import { httpRpc } from '../rpc/httpRpc.js';
 import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
+import { describeDiagnostic } from '../source/describeDiagnostic.js';
 import { formatEvent } from './formatEvent.js';
 import { HELP, USAGE_HINT, UsageError, type WatchCommand, parseArgs } from './parseArgs.js';
 
@@ -30,23 +31,6 @@ const processIo: CliIo = {
 };
 
 const REQUEST_TIMEOUT_MS = 10_000;
-
-function describeDiagnostic(d: NexusDiagnostic): string {
-  switch (d.kind) {
-    case 'rpc-retry':
-      return `notice: ${d.method} failed (${d.reason}); retry ${d.retry} in ${d.delayMs} ms`;
-    case 'range-split':
-      return `notice: blocks ${d.fromBlock}-${d.toBlock} refused (${d.reason}); now ${d.nextSpan} blocks at a time`;
-    case 'reorg':
-      return `notice: reorg: block ${d.replacedBlock} replaced; re-reading from block ${d.ancestor + 1}${
-        d.deeperThanMemory ? ' (deeper than the reorg memory)' : ''
-      }`;
-    case 'invalid-log':
-      return `notice: skipped a malformed log: ${d.reason.join('; ')}`;
-    case 'undecodable-log':
-      return `notice: ${d.stream ?? d.event} skipped a log that does not decode: ${d.reason.join('; ')}`;
-  }
-}
 
 /** The block number of a head the poller would accept (the same codec), or undefined. */
 const blockNumberOf = (block: unknown): number | undefined => {
@@ -170,7 +154,7 @@ export function main(argv: readonly string[] = process.argv.slice(2), io: CliIo 
       io.stderr('interrupted');
       finish(130);
     });
-    subscription.add(diagnostics$.subscribe((d) => io.stderr(describeDiagnostic(d))));
+    subscription.add(diagnostics$.subscribe((d) => io.stderr(`notice: ${describeDiagnostic(d)}`)));
     subscription.add(
       events$.subscribe({
         next: (event) => {

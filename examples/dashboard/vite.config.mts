@@ -1,0 +1,39 @@
+/**
+ * Vite config of the dashboard. `ogpu-events` resolves to the library's own source, so
+ * the page always runs the code in this repository, bundled for the browser as a user's
+ * bundler would.
+ *
+ * The `browser-only` plugin fails the build when anything on the page's import graph
+ * asks for a Node built-in (`fs`, `node:http`, …): the library must run in a browser
+ * with nothing but `fetch`, and a silent browser shim would hide a regression.
+ */
+import { builtinModules } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { type Plugin, defineConfig } from 'vite';
+
+const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+
+function browserOnly(): Plugin {
+  return {
+    name: 'ogpu-dashboard:browser-only',
+    enforce: 'pre',
+    resolveId(id, importer) {
+      if (NODE_BUILTINS.has(id) || id.startsWith('node:')) {
+        this.error(`${importer ?? 'the page'} imports the Node built-in "${id}"; the browser bundle must not`);
+      }
+      return null;
+    },
+  };
+}
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: './',
+  resolve: {
+    alias: { 'ogpu-events': fileURLToPath(new URL('../../src/index.ts', import.meta.url)) },
+  },
+  plugins: [browserOnly()],
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', sourcemap: true },
+  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1' },
+});

@@ -1,0 +1,199 @@
+/**
+ * The browser dashboard (examples/dashboard), built with Vite exactly as a user would
+ * build it, served from loopback and driven in headless Chromium against anvil. The page
+ * talks to the node itself, from the browser, through the library's fetch transport.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseEther } from 'ethers';
+import type { Browser, Page } from 'playwright-core';
+import { hasChromium, launchChromium, CHROMIUM_PATH } from '../support/chromium';
+import { type StaticServer, serveStatic } from '../support/staticServer';
+import { waitFor } from '../support/streams';
+import { randomAddress, startTestChain, type TestChain } from '../support/testChain';
+
+const ROOT = join(__dirname, '..', '..');
+/** Screenshots land here (git-ignored). */
+const ARTIFACTS = join(ROOT, 'artifacts');
+const POLL_INTERVAL_MS = 100;
+/** Upper bound for anything the page has to show; generous, the machine is shared. */
+const SHOWS_WITHIN_MS = 20_000;
+
+// Without Chromium the suite is reported as skipped, except in CI, where it must run.
+const inBrowser = hasChromium() || process.env['CI'] ? describe : describe.skip;
+if (!hasChromium()) {
+  console.warn(`dashboard e2e: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
+}
+
+inBrowser('the browser dashboard', () => {
+  let chain: TestChain;
+  let site: StaticServer;
+  let browser: Browser;
+  let buildDir: string;
+  let page: Page;
+  /** Uncaught exceptions and console errors of the current page. */
+  let pageErrors: string[];
+
+  beforeAll(async () => {
+    buildDir = mkdtempSync(join(tmpdir(), 'ogpu-dashboard-'));
+    const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+    [chain] = await Promise.all([
+      startTestChain(),
+      promisify(execFile)(
+        process.execPath,
+        [vite, 'build', 'examples/dashboard', '--outDir', buildDir, '--emptyOutDir'],
+        {
+          cwd: ROOT,
+          env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
+        },
+      ),
+    ]);
+    site = await serveStatic(buildDir);
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await chain?.stop();
+    if (buildDir !== undefined) rmSync(buildDir, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    pageErrors = [];
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(`uncaught: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`);
+    });
+  });
+
+  afterEach(async () => {
+    await page.close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  const taskCard = (task: string): string => `article.task[data-task="${task}"]`;
+
+  /** Waits until `selector` is on the page, and returns its text. */
+  async function shows(selector: string): Promise<string> {
+    const element = await page.waitForSelector(selector, { timeout: SHOWS_WITHIN_MS });
+    return (await element.textContent()) ?? '';
+  }
+
+  /** The page, its form filled in, watching `source` (the way a user gets there). */
+  async function watchFromTheForm(source: string): Promise<void> {
+    await page.goto(`${site.url}/?pollInterval=${POLL_INTERVAL_MS}`);
+    await page.fill('input[name="rpc"]', chain.url);
+    await page.fill('input[name="nexus"]', chain.nexusAddress);
+    await page.fill('input[name="source"]', source);
+    await page.click('button[name="watch"]');
+    await shows('.status[data-phase="watching"]');
+  }
+
+  it('shows a task move NEW → ATTEMPTED → RESPONDED → FINALIZED as its lifecycle is mined, with its attempt and response', async () => {
+    const [source, task, provider, response] = [randomAddress(), randomAddress(), randomAddress(), randomAddress()];
+    await watchFromTheForm(source);
+    expect(await shows('.status')).toContain('0 task(s), 0 provider(s)');
+    expect(new URL(page.url()).searchParams.get('source')).toBe(source); // a link that reopens this board
+
+    await chain.send('register', provider, source, 2 /* NVIDIA */);
+    expect(await shows(`table.providers tr[data-provider="${provider}"]`)).toContain('NVIDIA');
+
+    await chain.send('publishTask', task, source);
+    await shows(`${taskCard(task)}[data-status="NEW"]`);
+    expect(await page.textContent(taskCard(task))).toContain('No attempt yet.');
+
+    await chain.send('attempt', task, provider, parseEther('1.5'));
+    await shows(`${taskCard(task)}[data-status="ATTEMPTED"]`);
+    expect(await shows(`${taskCard(task)} table.attempts tr[data-provider="${provider}"]`)).toContain('1.5 OGPU');
+
+    await chain.send('submitResponse', task, response);
+    await shows(`${taskCard(task)}[data-status="RESPONDED"]`);
+    await shows(`${taskCard(task)} tr[data-response="${response}"][data-status="SUBMITTED"]`);
+
+    await chain.send('confirmResponse', task, response);
+    await shows(`${taskCard(task)}[data-status="FINALIZED"]`);
+    await shows(`${taskCard(task)} tr[data-response="${response}"][data-status="CONFIRMED"]`);
+
+    const steps = await page.$$eval(`${taskCard(task)} ol.lifecycle li`, (items) =>
+      items.map((li) => `${li.textContent}:${li.getAttribute('data-step')}`),
+    );
+    expect(steps).toEqual(['NEW:done', 'ATTEMPTED:done', 'RESPONDED:done', 'FINALIZED:done']);
+    expect(await page.textContent('.status')).toMatch(/1 task\(s\), 1 provider\(s\) · last change: \w+ in block \d+/);
+    expect(await page.textContent('.diagnostics')).toContain('RPC retries: 0');
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-finalized.png'), fullPage: true });
+  });
+
+  it('rebuilds the board of past tasks from a shared link with fromBlock, and keeps tasks of other sources off it', async () => {
+    const source = randomAddress();
+    const [finished, stillOpen, elsewhere] = [randomAddress(), randomAddress(), randomAddress()];
+    const { blockNumber: fromBlock } = await chain.send('publishTask', finished, source);
+    await chain.send('attempt', finished, randomAddress(), parseEther('0.25'));
+    await chain.send('submitResponse', finished, randomAddress());
+    await chain.send('publishTask', elsewhere, randomAddress());
+    await chain.send('publishTask', stillOpen, source);
+
+    const link = new URLSearchParams({
+      rpc: chain.url,
+      nexus: chain.nexusAddress,
+      source,
+      fromBlock: String(fromBlock),
+      pollInterval: String(POLL_INTERVAL_MS),
+    });
+    await page.goto(`${site.url}/?${link.toString()}`);
+
+    await shows(`${taskCard(finished)}[data-status="RESPONDED"]`);
+    await shows(`${taskCard(stillOpen)}[data-status="NEW"]`);
+    expect(await page.$$eval('article.task', (cards) => cards.map((card) => card.getAttribute('data-task')))).toEqual([
+      stillOpen, // newest first
+      finished,
+    ]);
+    expect(await page.textContent(taskCard(finished))).toContain('0.25 OGPU');
+    expect(await page.inputValue('input[name="fromBlock"]')).toBe(String(fromBlock));
+  });
+
+  it("shows the library's typed error, naming the bad value, for an address that is not one", async () => {
+    await page.goto(`${site.url}/`);
+    await page.fill('input[name="rpc"]', chain.url);
+    await page.fill('input[name="nexus"]', chain.nexusAddress);
+    await page.fill('input[name="source"]', '0x1234-not-an-address');
+    await page.click('button[name="watch"]');
+
+    const failure = await shows('.status[data-phase="failed"] [role="alert"]');
+    expect(failure).toMatch(/^INVALID_ADDRESS: /);
+    expect(failure).toContain('0x1234-not-an-address');
+  });
+
+  it('reports a node without the Nexus contract as NEXUS_NOT_FOUND', async () => {
+    await page.goto(`${site.url}/?pollInterval=${POLL_INTERVAL_MS}`);
+    await page.fill('input[name="rpc"]', chain.url);
+    await page.fill('input[name="nexus"]', randomAddress());
+    await page.fill('input[name="source"]', randomAddress());
+    await page.click('button[name="watch"]');
+
+    expect(await shows('[role="alert"]')).toMatch(/^NEXUS_NOT_FOUND: /);
+  });
+
+  it('stops every request to the node on Stop', async () => {
+    const rpcRequests: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().startsWith(chain.url)) rpcRequests.push(request.url());
+    });
+    await watchFromTheForm(randomAddress());
+    await waitFor(() => rpcRequests.length >= 3, SHOWS_WITHIN_MS, 'the page polling the node');
+    await page.click('button[name="stop"]');
+    await shows('.status[data-phase="idle"]');
+
+    const afterStop = rpcRequests.length;
+    // Ten poll intervals: a client still running would have sent several requests by then.
+    await page.waitForTimeout(10 * POLL_INTERVAL_MS);
+    expect(afterStop).toBeGreaterThan(0);
+    expect(rpcRequests.length).toBe(afterStop);
+  });
+});
