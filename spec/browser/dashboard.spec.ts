@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { parseEther } from 'ethers';
 import type { Browser, Page } from 'playwright-core';
 import { hasChromium, launchChromium, CHROMIUM_PATH } from '../support/chromium';
+import { FaultyRpcProxy } from '../support/FaultyRpcProxy';
 import { type StaticServer, serveStatic } from '../support/staticServer';
 import { waitFor } from '../support/streams';
 import { randomAddress, startTestChain, type TestChain } from '../support/testChain';
@@ -36,6 +37,9 @@ inBrowser('the browser dashboard', () => {
   let page: Page;
   /** Uncaught exceptions and console errors of the current page. */
   let pageErrors: string[];
+  /** Requests the browser itself reports as failed (a test that injects faults allows them). */
+  let failedLoads: string[];
+  let allowFailedLoads: boolean;
 
   beforeAll(async () => {
     buildDir = mkdtempSync(join(tmpdir(), 'ogpu-dashboard-'));
@@ -63,17 +67,19 @@ inBrowser('the browser dashboard', () => {
   });
 
   beforeEach(async () => {
-    pageErrors = [];
+    [pageErrors, failedLoads, allowFailedLoads] = [[], [], false];
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.on('pageerror', (error) => pageErrors.push(`uncaught: ${error.message}`));
     page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`);
+      if (message.type() !== 'error') return;
+      (message.text().startsWith('Failed to load resource') ? failedLoads : pageErrors).push(message.text());
     });
   });
 
   afterEach(async () => {
     await page.close();
     expect(pageErrors).toEqual([]);
+    if (!allowFailedLoads) expect(failedLoads).toEqual([]);
   });
 
   const taskCard = (task: string): string => `article.task[data-task="${task}"]`;
@@ -178,6 +184,59 @@ inBrowser('the browser dashboard', () => {
     await page.click('button[name="watch"]');
 
     expect(await shows('[role="alert"]')).toMatch(/^NEXUS_NOT_FOUND: /);
+  });
+
+  it('keeps the board complete and free of duplicates through a flaky, range-capped provider, and counts what it went through', async () => {
+    allowFailedLoads = true;
+    const proxy = await new FaultyRpcProxy(chain.url, {
+      rate: 0.3,
+      kinds: ['http-429', 'http-500', 'http-503', 'reset', 'slow', 'rpc-internal'],
+      slowMs: 300,
+      maxBlockRange: 3,
+      seed: 11,
+    }).start();
+    try {
+      const source = randomAddress();
+      const [past, live] = [randomAddress(), randomAddress()];
+      const [pastResponse, liveResponse] = [randomAddress(), randomAddress()];
+      const { blockNumber: fromBlock } = await chain.send('publishTask', past, source);
+      await chain.send('attempt', past, randomAddress(), parseEther('2'));
+      await chain.send('submitResponse', past, pastResponse);
+      await chain.mine(12); // a backfill wider than the proxy's 3-block cap
+      await chain.send('confirmResponse', past, pastResponse);
+
+      const link = new URLSearchParams({
+        rpc: proxy.url,
+        nexus: chain.nexusAddress,
+        source,
+        fromBlock: String(fromBlock),
+        pollInterval: String(POLL_INTERVAL_MS),
+      });
+      await page.goto(`${site.url}/?${link.toString()}`);
+      await shows(`${taskCard(past)} tr[data-response="${pastResponse}"][data-status="CONFIRMED"]`);
+
+      await chain.send('publishTask', live, source);
+      await chain.send('attempt', live, randomAddress(), parseEther('3'));
+      await chain.send('submitResponse', live, liveResponse);
+      await chain.send('confirmResponse', live, liveResponse);
+      await shows(`${taskCard(live)}[data-status="FINALIZED"]`);
+      await shows(`${taskCard(live)} tr[data-response="${liveResponse}"][data-status="CONFIRMED"]`);
+
+      for (const task of [past, live]) {
+        expect(await page.$$(taskCard(task))).toHaveLength(1);
+        expect(await page.$$(`${taskCard(task)} table.attempts tbody tr`)).toHaveLength(1);
+        expect(await page.$$(`${taskCard(task)} table.responses tbody tr`)).toHaveLength(1);
+      }
+      const diagnostics = (await page.textContent('.diagnostics')) ?? '';
+      const count = (label: string): number => Number(new RegExp(`${label}: (\\d+)`).exec(diagnostics)?.[1]);
+      expect(count('RPC retries')).toBeGreaterThan(0);
+      expect(count('range splits')).toBeGreaterThan(0);
+      expect(count('reorgs')).toBe(0);
+      expect(Object.values(proxy.faults()).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      expect(proxy.capRejections().range).toBeGreaterThan(0);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('stops every request to the node on Stop', async () => {

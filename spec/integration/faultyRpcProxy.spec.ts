@@ -128,6 +128,25 @@ describe('without faults', () => {
   });
 });
 
+describe('for a page in a browser', () => {
+  it('answers a CORS preflight without counting or faulting it, and sends CORS headers on every answer, faults too', async () => {
+    const proxy = await startProxy({ rate: 1, kinds: ['http-429'] });
+    const preflight = await fetch(proxy.url, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://127.0.0.1:1234', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type');
+    expect(proxy.calls).toHaveLength(0);
+
+    const limited = await call(proxy.url, 'eth_blockNumber');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('access-control-allow-origin')).toBe('*');
+    expect(limited.headers.get('access-control-expose-headers')).toBe('retry-after');
+  });
+});
+
 describe('HTTP faults', () => {
   it('answers http-429 with a Retry-After header and a JSON-RPC rate-limit body echoing the id', async () => {
     const proxy = await startProxy({ rate: 1, kinds: ['http-429'] });

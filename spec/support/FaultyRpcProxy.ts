@@ -156,6 +156,18 @@ interface Answer {
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
+/**
+ * CORS headers on every answer, faults included, as public endpoints send them, so that a
+ * page in a browser can use the proxy (and read a 429's `Retry-After`).
+ */
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers': 'content-type',
+  'access-control-expose-headers': 'retry-after',
+  'access-control-max-age': '600',
+};
+
 function resolveOptions(options: FaultyRpcProxyOptions): ResolvedFaultyRpcProxyOptions {
   const rate = options.rate ?? 0;
   if (!(rate >= 0 && rate <= 1)) throw new RangeError(`rate must be within 0..1, got ${rate}`);
@@ -320,6 +332,11 @@ export class FaultyRpcProxy {
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.method === 'OPTIONS') {
+      // A browser's CORS preflight: answered, never faulted nor counted as a call.
+      this.#write(response, { status: 204, headers: {}, body: '' });
+      return;
+    }
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -372,7 +389,7 @@ export class FaultyRpcProxy {
 
   #write(response: ServerResponse, answer: Answer): void {
     if (response.destroyed || response.writableEnded) return;
-    response.writeHead(answer.status, answer.headers);
+    response.writeHead(answer.status, { ...CORS_HEADERS, ...answer.headers });
     response.end(answer.body);
   }
 
