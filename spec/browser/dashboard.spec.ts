@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { parseEther } from 'ethers';
 import type { Browser, Page } from 'playwright-core';
 import { hasChromium, launchChromium, CHROMIUM_PATH } from '../support/chromium';
+import { startDashboardDemo } from '../../scripts/dashboardDemo';
 import { FaultyRpcProxy } from '../support/FaultyRpcProxy';
 import { type StaticServer, serveStatic } from '../support/staticServer';
 import { waitFor } from '../support/streams';
@@ -236,6 +237,18 @@ inBrowser('the browser dashboard', () => {
       expect(proxy.capRejections().range).toBeGreaterThan(0);
     } finally {
       await proxy.stop();
+    }
+  });
+
+  it('shows the dashboard demo (npm run dashboard:demo) filling up with tasks that end FINALIZED, EXPIRED and CANCELED', async () => {
+    const demo = await startDashboardDemo({ buildDir, stepPauseMs: 20, pollInterval: POLL_INTERVAL_MS });
+    try {
+      await page.goto(demo.url);
+      for (const status of ['FINALIZED', 'EXPIRED', 'CANCELED']) await shows(`article.task[data-status="${status}"]`);
+      expect(await page.$$('table.providers tbody tr')).toHaveLength(2);
+      expect(await page.textContent('.status')).toContain(demo.source);
+    } finally {
+      await demo.stop();
     }
   });
 

@@ -61,7 +61,8 @@ function progressRpc(inner: NexusRpc, fromBlock: number, confirmations: number, 
           const head = blockNumberOf(result);
           if (head === undefined) return;
           target = Math.max(head - confirmations, fromBlock - 1);
-          say(`backfilling blocks ${fromBlock}..${target} (head ${head})`);
+          // --from-block above the head: nothing to backfill, only the live line follows.
+          if (target >= fromBlock) say(`backfilling blocks ${fromBlock}..${target} (head ${head})`);
           checkLive();
         }),
       ),

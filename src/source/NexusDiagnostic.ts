@@ -58,7 +58,7 @@ export interface UndecodableLogDiagnostic {
  * ```ts
  * nexus.diagnostics$
  *   .pipe(filter((d): d is RpcRetryDiagnostic => d.kind === 'rpc-retry'))
- *   .subscribe((d) => console.warn(`${d.method} failed (${d.reason}); retry ${d.retry} in ${d.delayMs} ms`));
+ *   .subscribe((d) => console.warn(`${d.reason}; retry ${d.retry} of ${d.method} in ${d.delayMs} ms`));
  * ```
  */
 export interface RpcRetryDiagnostic {
@@ -70,7 +70,7 @@ export interface RpcRetryDiagnostic {
   readonly retry: number;
   /** Milliseconds until it is sent. */
   readonly delayMs: number;
-  /** The failure, one line (e.g. `JSON-RPC request eth_getLogs failed: server response 503 (HTTP 503)`). */
+  /** The failure, one line (e.g. `JSON-RPC request eth_getLogs failed: server response 503 Service Unavailable (HTTP 503)`). */
   readonly reason: string;
   /** The failure, typed. */
   readonly error: OgpuEventsError;

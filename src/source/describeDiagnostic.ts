@@ -10,14 +10,15 @@ import type { NexusDiagnostic } from './NexusDiagnostic.js';
  *
  * const nexus = createNexusEvents({ network: 'testnet' });
  * nexus.diagnostics$.subscribe((d) => console.warn(`ogpu-events: ${describeDiagnostic(d)}`));
- * // e.g. "ogpu-events: eth_getLogs failed (HTTP 429); retry 1 in 480 ms"
+ * // e.g. "ogpu-events: JSON-RPC request eth_getLogs failed: server response 503 Service
+ * // Unavailable (HTTP 503); retry 1 in 480 ms"
  * ```
  */
 export function describeDiagnostic(diagnostic: NexusDiagnostic): string {
   const d = diagnostic;
   switch (d.kind) {
     case 'rpc-retry':
-      return `${d.method} failed (${d.reason}); retry ${d.retry} in ${d.delayMs} ms`;
+      return `${d.reason}; retry ${d.retry} in ${d.delayMs} ms`;
     case 'range-split':
       return `blocks ${d.fromBlock}-${d.toBlock} refused (${d.reason}); now ${d.nextSpan} blocks at a time`;
     case 'reorg':

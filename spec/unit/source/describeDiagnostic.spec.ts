@@ -19,10 +19,12 @@ describe('describeDiagnostic', () => {
       method: 'eth_getLogs',
       retry: 2,
       delayMs: 480,
-      reason: 'HTTP 429',
+      reason: 'JSON-RPC request eth_getLogs failed: exceeded project rate limit (HTTP 429)',
       error: new RpcRequestError('eth_getLogs', 'HTTP 429', { httpStatus: 429 }),
     };
-    expect(describeDiagnostic(d)).toBe('eth_getLogs failed (HTTP 429); retry 2 in 480 ms');
+    expect(describeDiagnostic(d)).toBe(
+      'JSON-RPC request eth_getLogs failed: exceeded project rate limit (HTTP 429); retry 2 in 480 ms',
+    );
   });
 
   it('says which range was refused and the span used from now on', () => {
