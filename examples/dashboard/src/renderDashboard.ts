@@ -24,9 +24,10 @@ const address = (value: string): HTMLElement => el('span', { class: 'address', t
 
 function lifecycle(status: TaskStatus | undefined): HTMLElement {
   const reached = status === undefined ? -1 : LIFECYCLE.indexOf(status as (typeof LIFECYCLE)[number]);
+  const ended = status === TaskStatus.CANCELED || status === TaskStatus.EXPIRED;
   return el(
     'ol',
-    { class: 'lifecycle', 'aria-label': 'lifecycle' },
+    { class: 'lifecycle', 'aria-label': 'lifecycle', ...(ended ? { 'data-ended': taskStatusName(status) } : {}) },
     ...LIFECYCLE.map((step, i) =>
       el(
         'li',
