@@ -159,6 +159,14 @@ export function taskBoard$(nexus: NexusEvents, source: string, options: TaskBoar
 /**
  * The board after `event`. Pure and idempotent: the same event twice changes nothing,
  * and a status older than the one shown (by block and log index) is ignored.
+ *
+ * Reorgs (with `confirmations: 0` the streams deliver events of blocks that may be
+ * replaced, and do not retract them): a status from a block at the same height as the
+ * shown one's but with another hash comes from the block that replaced it, and wins; an
+ * attempt or registration whose transaction was mined again into another block (a new
+ * position, the same content) moves there instead of being listed twice. What the board
+ * cannot know is an orphaned status above the height where the new chain's comes in:
+ * use `confirmations` for a board that must never show one.
  */
 export function applyEvent(board: TaskBoard, event: BoardEvent): TaskBoard {
   const at = positionOf(event);
@@ -170,9 +178,13 @@ export function applyEvent(board: TaskBoard, event: BoardEvent): TaskBoard {
 
   switch (event.eventName) {
     case 'Registered': {
-      if (board.providers.some((row) => samePosition(row.at, at))) return board;
       const { provider, registrantId, preferredEnvironment } = event;
-      return changed({ providers: [...board.providers, { provider, registrantId, preferredEnvironment, at }] });
+      const providers = placeLog(
+        board.providers,
+        { provider, registrantId, preferredEnvironment, at },
+        (row) => row.provider === provider && row.registrantId === registrantId,
+      );
+      return providers === board.providers ? board : changed({ providers });
     }
     case 'TaskPublished': {
       if (board.tasks.some((row) => row.task === event.task)) return board;
@@ -191,14 +203,16 @@ export function applyEvent(board: TaskBoard, event: BoardEvent): TaskBoard {
         row.task === event.task && isLater(at, row.statusAt) ? { ...row, status: event.status, statusAt: at } : row,
       );
     case 'Attempted':
-      return updateTasks((row) =>
-        row.task !== event.task || row.attempts.some((attempt) => samePosition(attempt.at, at))
-          ? row
-          : {
-              ...row,
-              attempts: [...row.attempts, { provider: event.provider, suggestedPayment: event.suggestedPayment, at }],
-            },
-      );
+      return updateTasks((row) => {
+        if (row.task !== event.task) return row;
+        const { provider, suggestedPayment } = event;
+        const attempts = placeLog(
+          row.attempts,
+          { provider, suggestedPayment, at },
+          (attempt) => attempt.provider === provider && attempt.suggestedPayment === suggestedPayment,
+        );
+        return attempts === row.attempts ? row : { ...row, attempts };
+      });
     case 'ResponseSubmitted':
       return updateTasks((row) =>
         row.task !== event.task || row.responses.some((response) => response.response === event.response)
@@ -230,9 +244,37 @@ function samePosition(a: LogPosition, b: LogPosition): boolean {
   return a.transactionHash === b.transactionHash && a.logIndex === b.logIndex;
 }
 
-/** Whether `a` comes after `b` on the chain (anything comes after nothing). */
+/**
+ * `rows` with the row of a log added: unchanged if that log is there already; the row of
+ * the same transaction with the same content (`sameContent`) from another block moved to
+ * the new position (the transaction was mined again after a reorg); appended otherwise.
+ */
+function placeLog<R extends { readonly at: LogPosition }>(
+  rows: readonly R[],
+  row: R,
+  sameContent: (existing: R) => boolean,
+): readonly R[] {
+  const { at } = row;
+  if (rows.some((existing) => samePosition(existing.at, at))) return rows;
+  const remined = rows.findIndex(
+    (existing) =>
+      existing.at.transactionHash === at.transactionHash &&
+      existing.at.blockHash !== at.blockHash &&
+      sameContent(existing),
+  );
+  return remined === -1 ? [...rows, row] : rows.map((existing, i) => (i === remined ? row : existing));
+}
+
+/**
+ * Whether `a` comes after `b` on the chain (anything comes after nothing). At the same
+ * height, another block hash means `a` is from the block that replaced `b`'s in a reorg:
+ * a status reaches the board through one stream, which delivers a re-read after what it
+ * replaced.
+ */
 function isLater(a: LogPosition, b: LogPosition | undefined): boolean {
   return (
-    b === undefined || a.blockNumber > b.blockNumber || (a.blockNumber === b.blockNumber && a.logIndex > b.logIndex)
+    b === undefined ||
+    a.blockNumber > b.blockNumber ||
+    (a.blockNumber === b.blockNumber && (a.blockHash !== b.blockHash || a.logIndex > b.logIndex))
   );
 }
