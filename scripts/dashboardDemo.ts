@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseEther } from 'ethers';
 import { Environment, TaskStatus } from 'ogpu-events';
+import { toQuery } from '../examples/dashboard/src/connectionSettings';
 import { type StaticServer, serveStatic } from '../spec/support/staticServer';
 import { type TestChain, randomAddress, startTestChain } from '../spec/support/testChain';
 
@@ -70,19 +71,13 @@ export async function startDashboardDemo(options: DashboardDemoOptions = {}): Pr
     site = await serveStatic(buildDir);
     const source = randomAddress();
     const fromBlock = (await chain.head()) + 1;
-    const link = new URLSearchParams({
-      rpc: chain.url,
-      nexus: chain.nexusAddress,
-      source,
-      fromBlock: String(fromBlock),
-      pollInterval: String(pollInterval),
-    });
+    const link = toQuery({ rpcUrl: chain.url, nexus: chain.nexusAddress, source, fromBlock, pollInterval });
     const driving = drive(chain, source, { stepPauseMs, log, signal: stopped.signal }).catch((error: unknown) => {
       if (!stopped.signal.aborted) log(`driver stopped: ${String(error)}`);
     });
     const server = site;
     return {
-      url: `${site.url}/?${link.toString()}`,
+      url: `${site.url}/${link}`,
       chain,
       source,
       stop: async () => {

@@ -3,15 +3,14 @@
  * build it, served from loopback and driven in headless Chromium against anvil. The page
  * talks to the node itself, from the browser, through the library's fetch transport.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parseEther } from 'ethers';
 import type { Browser, Page } from 'playwright-core';
 import { hasChromium, launchChromium, CHROMIUM_PATH } from '../support/chromium';
-import { startDashboardDemo } from '../../scripts/dashboardDemo';
+import { toQuery } from '../../examples/dashboard/src/connectionSettings';
+import { buildDashboard, startDashboardDemo } from '../../scripts/dashboardDemo';
 import { FaultyRpcProxy } from '../support/FaultyRpcProxy';
 import { type StaticServer, serveStatic } from '../support/staticServer';
 import { waitFor } from '../support/streams';
@@ -44,18 +43,7 @@ inBrowser('the browser dashboard', () => {
 
   beforeAll(async () => {
     buildDir = mkdtempSync(join(tmpdir(), 'ogpu-dashboard-'));
-    const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-    [chain] = await Promise.all([
-      startTestChain(),
-      promisify(execFile)(
-        process.execPath,
-        [vite, 'build', 'examples/dashboard', '--outDir', buildDir, '--emptyOutDir'],
-        {
-          cwd: ROOT,
-          env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
-        },
-      ),
-    ]);
+    [chain] = await Promise.all([startTestChain(), buildDashboard(buildDir)]);
     site = await serveStatic(buildDir);
     browser = await launchChromium();
   }, 120_000);
@@ -89,6 +77,12 @@ inBrowser('the browser dashboard', () => {
   async function shows(selector: string): Promise<string> {
     const element = await page.waitForSelector(selector, { timeout: SHOWS_WITHIN_MS });
     return (await element.textContent()) ?? '';
+  }
+
+  /** The page opened from a shared link (its settings in the query) to the test chain's Nexus. */
+  async function openLink(settings: { rpcUrl: string; source: string; fromBlock: number }): Promise<void> {
+    const query = toQuery({ ...settings, nexus: chain.nexusAddress, pollInterval: POLL_INTERVAL_MS });
+    await page.goto(`${site.url}/${query}`);
   }
 
   /** The page, its form filled in, watching `source` (the way a user gets there). */
@@ -146,14 +140,7 @@ inBrowser('the browser dashboard', () => {
     await chain.send('publishTask', elsewhere, randomAddress());
     await chain.send('publishTask', stillOpen, source);
 
-    const link = new URLSearchParams({
-      rpc: chain.url,
-      nexus: chain.nexusAddress,
-      source,
-      fromBlock: String(fromBlock),
-      pollInterval: String(POLL_INTERVAL_MS),
-    });
-    await page.goto(`${site.url}/?${link.toString()}`);
+    await openLink({ rpcUrl: chain.url, source, fromBlock });
 
     await shows(`${taskCard(finished)}[data-status="RESPONDED"]`);
     await shows(`${taskCard(stillOpen)}[data-status="NEW"]`);
@@ -206,14 +193,7 @@ inBrowser('the browser dashboard', () => {
       await chain.mine(12); // a backfill wider than the proxy's 3-block cap
       await chain.send('confirmResponse', past, pastResponse);
 
-      const link = new URLSearchParams({
-        rpc: proxy.url,
-        nexus: chain.nexusAddress,
-        source,
-        fromBlock: String(fromBlock),
-        pollInterval: String(POLL_INTERVAL_MS),
-      });
-      await page.goto(`${site.url}/?${link.toString()}`);
+      await openLink({ rpcUrl: proxy.url, source, fromBlock });
       await shows(`${taskCard(past)} tr[data-response="${pastResponse}"][data-status="CONFIRMED"]`);
 
       await chain.send('publishTask', live, source);
