@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { TaskStatus } from 'ogpu-events';
+import { NETWORKS, TaskStatus } from 'ogpu-events';
 import { FaultyRpcProxy, type FaultyRpcProxyOptions, type RangeCapStyle } from '../support/FaultyRpcProxy';
 import { waitFor as waitUntil } from '../support/streams';
 import { randomAddress, startTestChain, type TestChain } from '../support/testChain';
@@ -212,6 +212,16 @@ test('a stream error (no contract at --nexus) prints error: <message> and exits 
   expect(await run.exit).toBe(1);
   expect(run.stderr()).toMatch(/^error: .*no contract|^error: .*Nexus/im);
 });
+
+test.each(['mainnet', 'testnet'] as const)(
+  '--network %s supplies the Nexus address of the preset (here checked on anvil through --rpc, which has no contract there)',
+  async (network) => {
+    const run = runCli(['watch', 'attempted', randomAddress(), '--network', network, '--rpc', chain.url]);
+    expect(await run.exit).toBe(1);
+    expect(run.stderr()).toMatch(/^error: /);
+    expect(run.stderr()).toContain(NETWORKS[network].nexusAddress);
+  },
+);
 
 test('--help exits 0 and documents every option and stream', async () => {
   const run = runCli(['--help']);
