@@ -228,6 +228,7 @@ inBrowser('the browser dashboard', () => {
       expect(await page.$$('table.providers tbody tr')).toHaveLength(2);
       expect(await page.textContent('.status')).toContain(demo.source);
     } finally {
+      await page.goto('about:blank'); // leave the page before its node goes away
       await demo.stop();
     }
   });
