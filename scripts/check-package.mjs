@@ -1,11 +1,17 @@
 // Checks the packed tarball, not the source tree: `npm pack` (which builds through
 // `prepack`), unpack it into a fresh folder beside its dependencies, then use it with
-// `require` and `import`, and type-check a consumer in both module systems.
+// `require` and `import`, type-check a consumer in both module systems, bundle it for the
+// browser with Vite (no Node built-in may be reached; prints the bundle's size), and run
+// its command.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Buffer } from 'node:buffer';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+import { browserOnly } from './browserOnlyPlugin.mjs';
 
 const root = resolve('.');
 const require = createRequire(join(root, 'package.json'));
@@ -82,6 +88,38 @@ export const watch = (task: string) => nexus.taskStatusChanged$(task).subscribe(
     'typed.mts',
   ]);
   console.log('types: ok (require and import, moduleResolution nodenext)');
+
+  // A page that imports the package as a browser app would, bundled by Vite for the browser
+  // (the package's `import` entry, browser conditions).
+  const page = join(work, 'page');
+  mkdirSync(page);
+  writeFileSync(join(page, 'index.html'), '<script type="module" src="./main.js"></script>');
+  writeFileSync(
+    join(page, 'main.js'),
+    `import { createNexusEvents, toAsyncIterable, TaskStatus } from 'ogpu-events';
+const nexus = createNexusEvents({ rpcUrl: location.origin + '/rpc', address: '0x' + '22'.repeat(20) });
+for await (const e of toAsyncIterable(nexus.taskStatusChanged$('0x' + '11'.repeat(20)))) {
+  if (e.status === TaskStatus.FINALIZED) break;
+}
+`,
+  );
+  await build({
+    root: page,
+    configFile: false,
+    logLevel: 'silent',
+    plugins: [browserOnly()],
+    build: { outDir: join(page, 'dist'), target: 'es2022' },
+  });
+  const assets = join(page, 'dist', 'assets');
+  const code = readdirSync(assets)
+    .filter((name) => name.endsWith('.js'))
+    .map((name) => readFileSync(join(assets, name)));
+  const bundle = Buffer.concat(code);
+  if (bundle.includes('usage: ogpu-events watch')) throw new Error('the browser bundle includes the command line');
+  const kB = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
+  console.log(
+    `browser: ok (Vite bundle of the import entry, no Node built-in: ${kB(bundle.length)} minified, ${kB(gzipSync(bundle).length)} gzip)`,
+  );
 
   const help = run(process.execPath, [join(modules, 'ogpu-events', 'bin', 'ogpu-events.cjs'), '--help']);
   if (!help.includes('--until-status')) throw new Error(`bin/ogpu-events.cjs --help printed:\n${help}`);

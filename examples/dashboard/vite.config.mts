@@ -3,28 +3,13 @@
  * the page always runs the code in this repository, bundled for the browser as a user's
  * bundler would.
  *
- * The `browser-only` plugin fails the build when anything on the page's import graph
- * asks for a Node built-in (`fs`, `node:http`, …): the library must run in a browser
- * with nothing but `fetch`, and a silent browser shim would hide a regression.
+ * `browserOnly()` fails the build when anything on the page's import graph asks for a
+ * Node built-in (`fs`, `node:http`, …): the library must run in a browser with nothing
+ * but `fetch`, and a silent browser shim would hide a regression.
  */
-import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { type Plugin, defineConfig } from 'vite';
-
-const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
-
-function browserOnly(): Plugin {
-  return {
-    name: 'ogpu-dashboard:browser-only',
-    enforce: 'pre',
-    resolveId(id, importer) {
-      if (NODE_BUILTINS.has(id) || id.startsWith('node:')) {
-        this.error(`${importer ?? 'the page'} imports the Node built-in "${id}"; the browser bundle must not`);
-      }
-      return null;
-    },
-  };
-}
+import { defineConfig } from 'vite';
+import { browserOnly } from '../../scripts/browserOnlyPlugin.mjs';
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
