@@ -23,10 +23,20 @@ export interface StaticServer {
 export async function serveStatic(root: string): Promise<StaticServer> {
   const base = normalize(root + sep);
   const server: Server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    if (request.method !== 'GET') {
+      response.writeHead(405).end();
+      return;
+    }
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      response.writeHead(400).end();
+      return;
+    }
     const file = normalize(join(base, path.endsWith('/') ? `${path}index.html` : path));
-    if (request.method !== 'GET' || !file.startsWith(base)) {
-      response.writeHead(request.method === 'GET' ? 403 : 405).end();
+    if (!file.startsWith(base)) {
+      response.writeHead(403).end();
       return;
     }
     readFile(file).then(
