@@ -15,10 +15,9 @@
  */
 import { formatEther } from 'ethers';
 import {
-  Environment,
   type EnvironmentMask,
   enumKey,
-  hasEnvironment,
+  environmentNames,
   type NexusEvents,
   ResponseStatus,
   TaskStatus,
@@ -69,9 +68,7 @@ function aborted(signal: AbortSignal | undefined): Observable<unknown> {
 const short = (address: string): string => `${address.slice(0, 6)}…${address.slice(-4)}`;
 
 function environments(mask: EnvironmentMask): string {
-  const names = (Object.keys(Environment) as (keyof typeof Environment)[]).filter((name) =>
-    hasEnvironment(mask, Environment[name]),
-  );
+  const names = environmentNames(mask);
   return names.length === 0 ? 'no environment' : names.join('+');
 }
 

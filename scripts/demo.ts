@@ -25,7 +25,7 @@ import {
   Environment,
   type EnvironmentMask,
   enumKey,
-  hasEnvironment,
+  environmentNames,
   NEXUS_EVENT_TOPICS,
   ResponseStatus,
   TaskStatus,
@@ -101,9 +101,7 @@ function line(kind: string, stream: string, text: string): void {
 }
 
 function environments(mask: EnvironmentMask): string {
-  const names = (Object.keys(Environment) as (keyof typeof Environment)[]).filter((name) =>
-    hasEnvironment(mask, Environment[name]),
-  );
+  const names = environmentNames(mask);
   return names.length === 0 ? 'none' : names.join('+');
 }
 

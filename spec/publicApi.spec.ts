@@ -28,6 +28,7 @@ describe('the public API', () => {
         'createNexusEvents',
         'describeDiagnostic',
         'enumKey',
+        'environmentNames',
         'hasEnvironment',
         'logPoller$',
         'rpcFromProvider',

@@ -43,7 +43,7 @@ export { RegisteredEvent, type RegisteredEventFields } from './events/Registered
 // enums and constants
 export { TaskStatus } from './enums/TaskStatus.js';
 export { ResponseStatus } from './enums/ResponseStatus.js';
-export { Environment, type EnvironmentMask, hasEnvironment } from './enums/Environment.js';
+export { Environment, type EnvironmentMask, environmentNames, hasEnvironment } from './enums/Environment.js';
 export { enumKey } from './enums/enumKey.js';
 export { NEXUS_EVENT_TOPICS, type NexusEventName } from './nexus/nexusEventTopics.js';
 export { NETWORKS, type NetworkName, type NetworkPreset } from './nexus/networks.js';

@@ -1,4 +1,4 @@
-import { Environment, hasEnvironment } from '../enums/Environment.js';
+import { environmentNames } from '../enums/Environment.js';
 import { ResponseStatus } from '../enums/ResponseStatus.js';
 import { TaskStatus } from '../enums/TaskStatus.js';
 import { enumKey } from '../enums/enumKey.js';
@@ -6,10 +6,8 @@ import type { NexusEvent } from '../events/NexusEvent.js';
 
 const POSITION_KEYS = new Set(['eventName', 'blockNumber', 'blockHash', 'transactionHash', 'logIndex']);
 
-function environmentNames(mask: number): string {
-  const names = (Object.keys(Environment) as (keyof typeof Environment)[]).filter((name) =>
-    hasEnvironment(mask, Environment[name]),
-  );
+function formatEnvironments(mask: number): string {
+  const names = environmentNames(mask);
   return names.length > 0 ? names.join('|') : String(mask);
 }
 
@@ -18,7 +16,7 @@ function formatField(event: NexusEvent, key: string, value: unknown): string {
     const statuses = event.eventName === 'ResponseStatusChanged' ? ResponseStatus : TaskStatus;
     return enumKey(statuses, value) ?? String(value);
   }
-  if (key === 'preferredEnvironment' && typeof value === 'number') return environmentNames(value);
+  if (key === 'preferredEnvironment' && typeof value === 'number') return formatEnvironments(value);
   return String(value);
 }
 

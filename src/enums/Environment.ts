@@ -61,3 +61,21 @@ export const ENVIRONMENT_MASK_ALL: EnvironmentMask = Environment.CPU | Environme
 export function hasEnvironment(mask: EnvironmentMask, flag: Environment): boolean {
   return (mask & flag) === flag;
 }
+
+/**
+ * The names of the environments in `mask`, in flag order (`CPU`, `NVIDIA`, `AMD`); empty
+ * for a mask with none of them. For display: join them as you like.
+ *
+ * @example
+ * ```ts
+ * import { environmentNames } from 'ogpu-events';
+ *
+ * environmentNames(6); // ['NVIDIA', 'AMD']
+ * nexus.registered$(source).subscribe((e) => console.log(e.provider, environmentNames(e.preferredEnvironment).join('+')));
+ * ```
+ */
+export function environmentNames(mask: EnvironmentMask): (keyof typeof Environment)[] {
+  return (Object.keys(Environment) as (keyof typeof Environment)[]).filter((name) =>
+    hasEnvironment(mask, Environment[name]),
+  );
+}

@@ -1,5 +1,5 @@
 import { formatEther } from 'ethers';
-import { Environment, type EnvironmentMask, enumKey, hasEnvironment, ResponseStatus, TaskStatus } from 'ogpu-events';
+import { type EnvironmentMask, enumKey, environmentNames, ResponseStatus, TaskStatus } from 'ogpu-events';
 import type { ProviderRow, ResponseRow, TaskBoard, TaskRow } from '../../taskBoard';
 import type { DashboardView, DiagnosticsSummary } from './dashboardView';
 import { el } from './dom';
@@ -14,9 +14,7 @@ const responseStatusName = (status: ResponseStatus | undefined): string =>
   status === undefined ? 'UNKNOWN' : (enumKey(ResponseStatus, status) ?? `STATUS ${status}`);
 
 function environments(mask: EnvironmentMask): string {
-  const names = (Object.keys(Environment) as (keyof typeof Environment)[]).filter((name) =>
-    hasEnvironment(mask, Environment[name]),
-  );
+  const names = environmentNames(mask);
   return names.length === 0 ? 'none' : names.join(' + ');
 }
 

@@ -11,6 +11,7 @@ import {
   TaskStatus,
   TaskStatusChangedEvent,
   enumKey,
+  environmentNames,
   hasEnvironment,
 } from 'ogpu-events';
 
@@ -109,6 +110,13 @@ describe('enums', () => {
     expect(hasEnvironment(mask, Environment.NVIDIA)).toBe(true);
     expect(hasEnvironment(mask, Environment.AMD)).toBe(false);
     expect(hasEnvironment(0, Environment.CPU)).toBe(false);
+  });
+
+  it('environmentNames lists the flags of a mask by name, in flag order, and none for 0', () => {
+    expect(environmentNames(Environment.AMD | Environment.CPU)).toEqual(['CPU', 'AMD']);
+    expect(environmentNames(7)).toEqual(['CPU', 'NVIDIA', 'AMD']);
+    expect(environmentNames(0)).toEqual([]);
+    expect(environmentNames(8)).toEqual([]); // a bit no environment has
   });
 
   it('the enum objects are frozen', () => {
