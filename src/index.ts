@@ -29,7 +29,7 @@ export type { NexusRpc, GetLogsFilter } from './rpc/NexusRpc.js';
 export { rpcFromProvider, type JsonRpcSender } from './rpc/rpcFromProvider.js';
 
 // events
-export { NexusEvent, type LogPosition } from './events/NexusEvent.js';
+export { NexusEvent, type LogPosition, type NexusEventFieldsBase } from './events/NexusEvent.js';
 export { TaskPublishedEvent, type TaskPublishedEventFields } from './events/TaskPublishedEvent.js';
 export { AttemptedEvent, type AttemptedEventFields } from './events/AttemptedEvent.js';
 export { ResponseSubmittedEvent, type ResponseSubmittedEventFields } from './events/ResponseSubmittedEvent.js';

@@ -1,4 +1,4 @@
-import { type LogPosition, NexusEvent } from './NexusEvent.js';
+import { NexusEvent, type NexusEventFieldsBase } from './NexusEvent.js';
 
 /**
  * Fields of an {@link AttemptedEvent}.
@@ -10,7 +10,7 @@ import { type LogPosition, NexusEvent } from './NexusEvent.js';
  * const payment = ({ suggestedPayment }: AttemptedEventFields) => suggestedPayment;
  * ```
  */
-export interface AttemptedEventFields extends LogPosition {
+export interface AttemptedEventFields extends NexusEventFieldsBase {
   /** The task being attempted: the stream's scope (EIP-55 checksummed). */
   readonly task: string;
   /** The provider making the attempt (EIP-55 checksummed). */

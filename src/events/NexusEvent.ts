@@ -22,6 +22,22 @@ export interface LogPosition {
 }
 
 /**
+ * What every event's fields have besides the event's own parameters: where its log sits,
+ * and whether this is a retraction.
+ *
+ * @example
+ * ```ts
+ * import type { NexusEventFieldsBase } from 'ogpu-events';
+ *
+ * const where = (e: NexusEventFieldsBase) => `${e.blockNumber}/${e.logIndex}${e.removed === true ? ' (removed)' : ''}`;
+ * ```
+ */
+export interface NexusEventFieldsBase extends LogPosition {
+  /** `true` for a retraction (see {@link NexusEvent.removed}). @default false */
+  readonly removed?: boolean | undefined;
+}
+
+/**
  * Base class of the six event classes. Instances are immutable: every subclass freezes
  * itself at the end of its constructor.
  *
@@ -41,12 +57,21 @@ export abstract class NexusEvent implements LogPosition {
   readonly blockHash: string;
   readonly transactionHash: string;
   readonly logIndex: number;
+  /**
+   * `false` on an ordinary event. `true` on a retraction, which only streams subscribed
+   * with `withRemovals: true` emit: the event (same fields) was delivered from a block
+   * that a reorg replaced, and the new chain does not hold it there. A consumer that
+   * keeps events by `(transactionHash, logIndex)` deletes the entry. If the transaction
+   * was mined again elsewhere, the event follows again with its new block.
+   */
+  readonly removed: boolean;
 
-  protected constructor(position: LogPosition) {
-    this.blockNumber = position.blockNumber;
-    this.blockHash = position.blockHash;
-    this.transactionHash = position.transactionHash;
-    this.logIndex = position.logIndex;
+  protected constructor(fields: NexusEventFieldsBase) {
+    this.blockNumber = fields.blockNumber;
+    this.blockHash = fields.blockHash;
+    this.transactionHash = fields.transactionHash;
+    this.logIndex = fields.logIndex;
+    this.removed = fields.removed ?? false;
   }
 
   /** A plain JSON-safe copy: bigints become decimal strings. */

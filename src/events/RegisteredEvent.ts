@@ -1,5 +1,5 @@
 import type { EnvironmentMask } from '../enums/Environment.js';
-import { type LogPosition, NexusEvent } from './NexusEvent.js';
+import { NexusEvent, type NexusEventFieldsBase } from './NexusEvent.js';
 
 /**
  * Fields of a {@link RegisteredEvent}.
@@ -11,7 +11,7 @@ import { type LogPosition, NexusEvent } from './NexusEvent.js';
  * const slot = ({ registrantId }: RegisteredEventFields) => registrantId;
  * ```
  */
-export interface RegisteredEventFields extends LogPosition {
+export interface RegisteredEventFields extends NexusEventFieldsBase {
   /** The provider that registered (EIP-55 checksummed). */
   readonly provider: string;
   /** The slot index assigned to this registration. */

@@ -1,5 +1,5 @@
 import type { ResponseStatus } from '../enums/ResponseStatus.js';
-import { type LogPosition, NexusEvent } from './NexusEvent.js';
+import { NexusEvent, type NexusEventFieldsBase } from './NexusEvent.js';
 
 /**
  * Fields of a {@link ResponseStatusChangedEvent}.
@@ -11,7 +11,7 @@ import { type LogPosition, NexusEvent } from './NexusEvent.js';
  * const confirmed = (e: ResponseStatusChangedEventFields) => e.status === ResponseStatus.CONFIRMED;
  * ```
  */
-export interface ResponseStatusChangedEventFields extends LogPosition {
+export interface ResponseStatusChangedEventFields extends NexusEventFieldsBase {
   /** The response contract: the stream's scope (EIP-55 checksummed). */
   readonly response: string;
   /** Its new status. */

@@ -1,4 +1,4 @@
-import { type LogPosition, NexusEvent } from './NexusEvent.js';
+import { NexusEvent, type NexusEventFieldsBase } from './NexusEvent.js';
 
 /**
  * Fields of a {@link ResponseSubmittedEvent}.
@@ -10,7 +10,7 @@ import { type LogPosition, NexusEvent } from './NexusEvent.js';
  * const responseOf = ({ response }: ResponseSubmittedEventFields) => response;
  * ```
  */
-export interface ResponseSubmittedEventFields extends LogPosition {
+export interface ResponseSubmittedEventFields extends NexusEventFieldsBase {
   /** The newly deployed Response contract (EIP-55 checksummed). */
   readonly response: string;
   /** The task the response is for: the stream's scope (EIP-55 checksummed). */

@@ -1,4 +1,4 @@
-import { type LogPosition, NexusEvent } from './NexusEvent.js';
+import { NexusEvent, type NexusEventFieldsBase } from './NexusEvent.js';
 
 /**
  * Fields of a {@link TaskPublishedEvent}.
@@ -10,7 +10,7 @@ import { type LogPosition, NexusEvent } from './NexusEvent.js';
  * const pick = ({ task, source }: TaskPublishedEventFields) => ({ task, source });
  * ```
  */
-export interface TaskPublishedEventFields extends LogPosition {
+export interface TaskPublishedEventFields extends NexusEventFieldsBase {
   /** The new Task contract (EIP-55 checksummed). */
   readonly task: string;
   /** The source the task was published to: the stream's scope. */

@@ -1,5 +1,5 @@
 import type { TaskStatus } from '../enums/TaskStatus.js';
-import { type LogPosition, NexusEvent } from './NexusEvent.js';
+import { NexusEvent, type NexusEventFieldsBase } from './NexusEvent.js';
 
 /**
  * Fields of a {@link TaskStatusChangedEvent}.
@@ -11,7 +11,7 @@ import { type LogPosition, NexusEvent } from './NexusEvent.js';
  * const finished = (e: TaskStatusChangedEventFields) => e.status === TaskStatus.FINALIZED;
  * ```
  */
-export interface TaskStatusChangedEventFields extends LogPosition {
+export interface TaskStatusChangedEventFields extends NexusEventFieldsBase {
   /** The task: the stream's scope (EIP-55 checksummed). */
   readonly task: string;
   /** Its new status. */

@@ -323,6 +323,8 @@ describe('stream methods', () => {
       [{ fromBlock: Number.NaN }, `${method} fromBlock`, 'NaN'],
       [{ fromBlock: '100' }, `${method} fromBlock`, '"100"'],
       [{ fromBlok: 1 }, `${method} fromBlok`, '1'],
+      [{ withRemovals: 'yes' }, `${method} withRemovals`, '"yes"'],
+      [{ withRemovals: 1 }, `${method} withRemovals`, '1'],
       [null, `${method} options`, 'null'],
       [100, `${method} options`, '100'],
     ])('throws InvalidOptionError at the call for options %p', (options, option, shown) => {
@@ -338,6 +340,8 @@ describe('stream methods', () => {
       expect(typeof (call(method, SCOPE) as { subscribe: unknown }).subscribe).toBe('function');
       expect(() => call(method, SCOPE.toUpperCase().replace('0X', '0x'), { fromBlock: 0 })).not.toThrow();
       expect(() => call(method, SCOPE, {})).not.toThrow();
+      expect(() => call(method, SCOPE, { fromBlock: 0, withRemovals: true })).not.toThrow();
+      expect(() => call(method, SCOPE, { withRemovals: false })).not.toThrow();
     });
   });
 

@@ -14,6 +14,7 @@ import {
   environmentNames,
   hasEnvironment,
 } from 'ogpu-events';
+import { removalOf } from '../../../src/events/removalOf';
 
 const position: LogPosition = {
   blockNumber: 42,
@@ -62,10 +63,23 @@ const EVENTS: readonly [string, () => NexusEvent, Record<string, unknown>][] = [
 ];
 
 describe.each(EVENTS)('%sEvent', (name, create, jsonFields) => {
-  it('carries its eventName and the log position', () => {
+  it('carries its eventName and the log position, and is not a removal', () => {
     const event = create();
     expect(event.eventName).toBe(name);
     expect(event).toMatchObject(position);
+    expect(event.removed).toBe(false);
+  });
+
+  it('has a removal: a frozen copy of the same class with removed: true, in toJSON too', () => {
+    const event = create();
+    const removal = removalOf(event);
+    expect(removal).toBeInstanceOf(event.constructor);
+    expect(removal).not.toBe(event);
+    expect(removal.removed).toBe(true);
+    expect(Object.isFrozen(removal)).toBe(true);
+    expect({ ...removal, removed: false }).toEqual({ ...event });
+    expect(removal.toJSON()).toEqual({ ...event.toJSON(), removed: true });
+    expect(event.removed).toBe(false);
   });
 
   it('is frozen', () => {
@@ -92,7 +106,7 @@ describe.each(EVENTS)('%sEvent', (name, create, jsonFields) => {
     const event = create();
     const json = event.toJSON();
 
-    expect(json).toEqual({ eventName: name, ...position, ...jsonFields });
+    expect(json).toEqual({ eventName: name, ...position, removed: false, ...jsonFields });
     expect(Object.values(json).some((value) => typeof value === 'bigint')).toBe(false);
     expect(JSON.parse(JSON.stringify(event))).toEqual(json);
   });
