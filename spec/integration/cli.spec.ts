@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { NETWORKS, TaskStatus } from 'ogpu-events';
 import { FaultyRpcProxy, type FaultyRpcProxyOptions, type RangeCapStyle } from '../support/FaultyRpcProxy';
-import { waitFor as waitUntil } from '../support/streams';
+import { sleep, waitFor as waitUntil } from '../support/streams';
 import { randomAddress, startTestChain, type TestChain } from '../support/testChain';
 
 // Runs the real command (src/cli/run.ts through tsx) against anvil and MockNexus.
@@ -234,6 +234,7 @@ test('--help exits 0 and documents every option and stream', async () => {
     '--confirmations',
     '--poll-interval',
     '--json',
+    '--with-removals',
     '--until-status',
     '--help',
     'taskPublished',
@@ -433,5 +434,81 @@ describe('stderr notices of what the client handled', () => {
     expect(linesStartingWith(run.stderr(), 'notice: ')).toEqual([
       `notice: reorg: block ${orphaned.blockNumber + 4} replaced; re-reading from block ${orphaned.blockNumber}`,
     ]);
+  });
+});
+
+describe('--with-removals', () => {
+  /** Sends the raw signed transaction `raw` again and waits until it is mined; returns where it landed. */
+  async function mineAgain(raw: string): Promise<{ blockNumber: number; hash: string }> {
+    const hash = (await chain.provider.send('eth_sendRawTransaction', [raw])) as string;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      // Asked of the node itself: after evm_revert, ethers may still hold the old receipt.
+      const receipt = (await chain.provider.send('eth_getTransactionReceipt', [hash])) as {
+        blockNumber: string;
+      } | null;
+      if (receipt !== null) return { blockNumber: Number(receipt.blockNumber), hash };
+      if (Date.now() > deadline) throw new Error(`${hash} was not mined again`);
+      await sleep(20);
+    }
+  }
+
+  test('after a reorg prints REMOVED lines (--json: "removed": true) for the printed events it took back, then the new chain\'s, an event mined again among them; --until-status waits for the new chain', async () => {
+    // Two commands, human and --json, each through its own proxy (which shows when it has polled).
+    const [humanProxy, jsonProxy] = [await startProxy(), await startProxy()];
+    const watched = randomAddress();
+    const human = watchVia(humanProxy, watched, '--with-removals', '--until-status', 'FINALIZED');
+    const json = watchVia(jsonProxy, watched, '--with-removals', '--json', '--until-status', 'FINALIZED');
+    await Promise.all([moreHeadPolls(humanProxy, 3), moreHeadPolls(jsonProxy, 3)]);
+    const fork = (await chain.provider.send('evm_snapshot', [])) as string;
+
+    const moved = await chain.send('emitTaskStatusChanged', watched, TaskStatus.ATTEMPTED);
+    const raw = (await chain.provider.send('eth_getRawTransactionByHash', [moved.hash])) as string;
+    const dropped = await chain.send('emitTaskStatusChanged', watched, TaskStatus.RESPONDED);
+    await chain.mine(3);
+    await Promise.all([human.waitFor('stdout', 'status=RESPONDED'), json.waitFor('stdout', '"status":2')]);
+    await Promise.all([moreHeadPolls(humanProxy, 3), moreHeadPolls(jsonProxy, 3)]);
+    // Replace every block from the first event up: `moved` is mined again two blocks higher, `dropped` never.
+    expect(await chain.provider.send('evm_revert', [fork])).toBe(true);
+    await chain.mine(2);
+    const remined = await mineAgain(raw);
+    const finalized = await chain.send('emitTaskStatusChanged', watched, TaskStatus.FINALIZED);
+    await chain.mine(5);
+
+    expect(remined).toEqual({ blockNumber: moved.blockNumber + 2, hash: moved.hash });
+    expect(await human.exit).toBe(0);
+    const printed = lines(human.stdout());
+    expect(printed).toHaveLength(6);
+    expect(printed.slice(0, 2)).toEqual([
+      statusLine(watched, 'ATTEMPTED', moved),
+      statusLine(watched, 'RESPONDED', dropped),
+    ]);
+    // The retractions (in whichever order the stream emits them) come before any event of the new chain.
+    expect([...printed.slice(2, 4)].sort()).toEqual([
+      `REMOVED ${statusLine(watched, 'ATTEMPTED', moved)}`,
+      `REMOVED ${statusLine(watched, 'RESPONDED', dropped)}`,
+    ]);
+    expect(printed.slice(4)).toEqual([
+      statusLine(watched, 'ATTEMPTED', remined),
+      statusLine(watched, 'FINALIZED', finalized),
+    ]);
+
+    expect(await json.exit).toBe(0);
+    const objects = lines(json.stdout()).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const summary = (e: Record<string, unknown>): unknown[] => [e.removed, e.status, e.blockNumber, e.transactionHash];
+    expect(objects).toHaveLength(6);
+    expect(objects.slice(0, 2).map(summary)).toEqual([
+      [false, TaskStatus.ATTEMPTED, moved.blockNumber, moved.hash],
+      [false, TaskStatus.RESPONDED, dropped.blockNumber, dropped.hash],
+    ]);
+    // Each retraction is the event it retracts, block hash included, with "removed": true.
+    expect(objects.slice(2, 4).sort((a, b) => Number(a.status) - Number(b.status))).toEqual(
+      objects.slice(0, 2).map((e) => ({ ...e, removed: true })),
+    );
+    expect(objects.slice(4).map(summary)).toEqual([
+      [false, TaskStatus.ATTEMPTED, remined.blockNumber, moved.hash],
+      [false, TaskStatus.FINALIZED, finalized.blockNumber, finalized.hash],
+    ]);
+    expect(objects[4]!.blockHash).not.toBe(objects[0]!.blockHash);
   });
 });

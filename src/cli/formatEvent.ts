@@ -4,7 +4,8 @@ import { TaskStatus } from '../enums/TaskStatus.js';
 import { enumKey } from '../enums/enumKey.js';
 import type { NexusEvent } from '../events/NexusEvent.js';
 
-const POSITION_KEYS = new Set(['eventName', 'blockNumber', 'blockHash', 'transactionHash', 'logIndex']);
+/** Fields a human line shows in its own way (or, for `removed`, as the `REMOVED` prefix). */
+const SHOWN_APART = new Set(['eventName', 'blockNumber', 'blockHash', 'transactionHash', 'logIndex', 'removed']);
 
 function formatEnvironments(mask: number): string {
   const names = environmentNames(mask);
@@ -21,15 +22,17 @@ function formatField(event: NexusEvent, key: string, value: unknown): string {
 }
 
 /**
- * One line for `event`: its `toJSON()` as JSON with `json`, otherwise
- * `TaskStatusChanged block 12 task=0x… status=FINALIZED tx=0x…:0`.
+ * One line for `event`: its `toJSON()` as JSON with `json` (`"removed": true` on a
+ * retraction), otherwise `TaskStatusChanged block 12 task=0x… status=FINALIZED tx=0x…:0`,
+ * prefixed with `REMOVED ` for a retraction.
  */
 export function formatEvent(event: NexusEvent, json: boolean): string {
   if (json) return JSON.stringify(event.toJSON());
   const fields = Object.entries(event)
-    .filter(([key]) => !POSITION_KEYS.has(key))
+    .filter(([key]) => !SHOWN_APART.has(key))
     .map(([key, value]) => `${key}=${formatField(event, key, value)}`);
   return [
+    ...(event.removed ? ['REMOVED'] : []),
     event.eventName,
     `block ${event.blockNumber}`,
     ...fields,

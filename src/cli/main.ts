@@ -12,6 +12,7 @@ import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
 import { describeDiagnostic } from '../source/describeDiagnostic.js';
 import { formatEvent } from './formatEvent.js';
 import { HELP, USAGE_HINT, UsageError, type WatchCommand, parseArgs } from './parseArgs.js';
+import { reachesUntilStatus } from './untilStatus.js';
 
 /** Where the command writes, and how it learns of Ctrl-C (replaceable in tests). */
 export interface CliIo {
@@ -105,7 +106,7 @@ function openStream(
     confirmations: command.confirmations,
     pollInterval: command.pollInterval,
   });
-  const options = { fromBlock: command.fromBlock };
+  const options = { fromBlock: command.fromBlock, withRemovals: command.withRemovals };
   const method = `${command.stream}$` as const;
   const events$: Observable<NexusEvent> = nexus[method](command.address, options);
   return { events$, diagnostics$: nexus.diagnostics$ };
@@ -161,8 +162,7 @@ export function main(argv: readonly string[] = process.argv.slice(2), io: CliIo 
         next: (event) => {
           if (done) return;
           io.stdout(formatEvent(event, command.json));
-          const until = command.untilStatus;
-          if (until !== undefined && (event as { status?: unknown }).status === until.value) finish(0);
+          if (reachesUntilStatus(event, command.untilStatus)) finish(0);
         },
         error: (error: unknown) => {
           io.stderr(`error: ${error instanceof OgpuEventsError ? error.shortMessage : String(error)}`);

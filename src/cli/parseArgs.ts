@@ -28,6 +28,8 @@ export interface WatchCommand {
   readonly confirmations: number | undefined;
   readonly pollInterval: number | undefined;
   readonly json: boolean;
+  /** Subscribe with `withRemovals: true`: print retractions of events a reorg took back. */
+  readonly withRemovals: boolean;
   /** The status value to stop at, with its name. */
   readonly untilStatus: { readonly name: string; readonly value: number } | undefined;
 }
@@ -68,6 +70,9 @@ options:
   --confirmations N      only read blocks at least N blocks below the head (default 0)
   --poll-interval MS     milliseconds between polls of the node (default 2000)
   --json                 one JSON object per line (bigints as decimal strings)
+  --with-removals        after a reorg, print again each printed event it took back, marked
+                         REMOVED (--json: "removed": true), before the new chain's events;
+                         a removal never ends --until-status
   --until-status STATUS  exit after printing the first event with this status: a task status
                          (${Object.keys(TaskStatus).join(', ')}) for taskStatusChanged,
                          a response status (${Object.keys(ResponseStatus).join(', ')}) for responseStatusChanged
@@ -130,10 +135,15 @@ export function parseArgs(argv: readonly string[]): WatchCommand | HelpCommand {
   const positional: string[] = [];
   const values = new Map<ValueOption, string>();
   let json = false;
+  let withRemovals = false;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     if (arg === '--json') {
       json = true;
+      continue;
+    }
+    if (arg === '--with-removals') {
+      withRemovals = true;
       continue;
     }
     if (arg === '--') {
@@ -188,6 +198,7 @@ export function parseArgs(argv: readonly string[]): WatchCommand | HelpCommand {
     confirmations: confirmations === undefined ? undefined : parseWholeNumber('--confirmations', confirmations),
     pollInterval: pollInterval === undefined ? undefined : parseWholeNumber('--poll-interval', pollInterval),
     json,
+    withRemovals,
     untilStatus: untilStatus === undefined ? undefined : parseUntilStatus(stream, untilStatus),
   };
 }

@@ -1,5 +1,6 @@
 import { Observable, Subject, defer, finalize, of, throwError } from 'rxjs';
-import { toAsyncIterable } from 'ogpu-events';
+import { TaskStatus, TaskStatusChangedEvent, toAsyncIterable } from 'ogpu-events';
+import { removalOf } from '../../../src/events/removalOf';
 
 /** Lets pending promise callbacks run. */
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -161,5 +162,33 @@ describe('toAsyncIterable', () => {
       }),
     );
     expect(subscribed).toBe(false);
+  });
+
+  it('passes removals through unchanged: the very objects, in their order, removed: true on the retraction', async () => {
+    const at = {
+      blockNumber: 105,
+      blockHash: `0x${'b1'.repeat(32)}`,
+      transactionHash: `0x${'c2'.repeat(32)}`,
+      logIndex: 1,
+    };
+    const task = `0x${'aa'.repeat(20)}`;
+    const orphaned = new TaskStatusChangedEvent({ task, status: TaskStatus.ATTEMPTED, ...at });
+    const removal = removalOf(orphaned);
+    const remined = new TaskStatusChangedEvent({
+      task,
+      status: TaskStatus.ATTEMPTED,
+      ...at,
+      blockNumber: 106,
+      blockHash: `0x${'b2'.repeat(32)}`,
+    });
+    const seen: TaskStatusChangedEvent[] = [];
+    for await (const event of toAsyncIterable(of(orphaned, removal, remined))) seen.push(event);
+
+    expect(seen).toHaveLength(3);
+    expect(seen[0]).toBe(orphaned);
+    expect(seen[1]).toBe(removal);
+    expect(seen[2]).toBe(remined);
+    expect(seen.map((event) => event.removed)).toEqual([false, true, false]);
+    expect(seen[1]).toBeInstanceOf(TaskStatusChangedEvent);
   });
 });
