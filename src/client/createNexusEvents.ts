@@ -84,6 +84,7 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
   const span = new BlockSpan(resolved.maxBlockRange);
   const bloom = new NexusBloom(resolved.address.lower, NEXUS_TOPIC0S);
 
+  let liveFrom: number | undefined;
   const live$ = pollLogs({
     rpc,
     policy: resolved.policy,
@@ -94,6 +95,9 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     pollInterval: resolved.pollInterval,
     confirmations: resolved.confirmations,
     report,
+    onCursor: (cursor) => {
+      liveFrom = cursor;
+    },
   }).pipe(
     map((batch) => routeLogBatch(batch, report)),
     share(),
@@ -107,6 +111,7 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     span,
     bloom,
     live$,
+    liveFrom: () => liveFrom,
     report,
   };
 

@@ -29,12 +29,19 @@ export interface LogBatch {
 }
 
 /**
- * A batch as the readers make it: with the order in which its answer arrived among all
+ * A batch as the readers make it: with the order in which its request was sent among all
  * reads of the process, so that a stream can tell which of two reads of the same blocks
- * saw the chain later (the later one wins when they disagree after a reorg).
+ * asked about the chain later (the later one wins when they disagree after a reorg).
  */
 export interface ReadLogBatch extends LogBatch {
   readonly readAt: number;
+  /**
+   * On the batch a rewind starts with: the head of the chain it was read from. Blocks above
+   * this batch may have been replaced too (a replacing chain shorter than what was
+   * delivered, or not confirmed that far): a stream checks what it delivered there against
+   * this chain, and anything above `chainHead` is not on it.
+   */
+  readonly chainHead?: number;
 }
 
 let reads = 0;

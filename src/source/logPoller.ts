@@ -1,4 +1,4 @@
-import { type Observable, defer } from 'rxjs';
+import { type Observable, concatMap, defer } from 'rxjs';
 import type { NexusEventsOptions } from '../client/NexusEventsOptions.js';
 import { resolveOptions, validateBlockNumber } from '../client/resolveOptions.js';
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
@@ -57,8 +57,11 @@ export function logPoller$(options: LogPollerOptions): Observable<LogBatch> {
   if (onDiagnostic !== undefined && typeof onDiagnostic !== 'function') {
     throw new InvalidOptionError('onDiagnostic', onDiagnostic, 'a function');
   }
-  return defer(() =>
-    pollLogs({
+  return defer(() => {
+    // Rewinds with nothing to re-read yet come as empty ranges: they are for the streams'
+    // retractions. Here the next batch read carries the `rewound` mark instead.
+    let rewound = false;
+    return pollLogs({
       rpc: resolved.rpc,
       policy: resolved.policy,
       address: resolved.address.lower,
@@ -69,6 +72,17 @@ export function logPoller$(options: LogPollerOptions): Observable<LogBatch> {
       confirmations: resolved.confirmations,
       fromBlock,
       report: options.onDiagnostic ?? (() => undefined),
-    }),
-  );
+    }).pipe(
+      concatMap((batch): LogBatch[] => {
+        if (batch.fromBlock > batch.toBlock) {
+          rewound ||= batch.rewound === true;
+          return [];
+        }
+        const plain: LogBatch = { fromBlock: batch.fromBlock, toBlock: batch.toBlock, logs: batch.logs };
+        if (!rewound && batch.rewound !== true) return [plain];
+        rewound = false;
+        return [{ ...plain, rewound: true }];
+      }),
+    );
+  });
 }

@@ -5,6 +5,7 @@ import {
   concatMap,
   defer,
   exhaustMap,
+  finalize,
   catchError,
   find,
   from,
@@ -19,7 +20,7 @@ import { NexusNotFoundError } from '../errors/NexusNotFoundError.js';
 import { afterEach } from '../internal/afterEach.js';
 import { checksumHex40 } from '../internal/address.js';
 import { type BlockAnchor, BlockHashWindow } from './BlockHashWindow.js';
-import type { ReadLogBatch } from './LogBatch.js';
+import { type ReadLogBatch, nextReadAt } from './LogBatch.js';
 import { ChainMoved } from './ChainMoved.js';
 import { coalesceBatches } from './coalesceBatches.js';
 import { type ProvenRangeReader, readProvenRange } from './readProvenRange.js';
@@ -41,6 +42,12 @@ export interface PollLogsConfig extends ProvenRangeReader {
   readonly confirmations: number;
   /** First block to read; `undefined`: the first block not yet confirmed when polling starts. */
   readonly fromBlock?: number | undefined;
+  /**
+   * Told the first block the poller will deliver next whenever that changes (`undefined`
+   * before its first tick and after it stops): streams joining a running poller read
+   * their history up to just below it and take the rest from the poller.
+   */
+  readonly onCursor?: (cursor: number | undefined) => void;
   /** Test hook: told the poller's state after every tick. */
   readonly inspect?: (state: { readonly cursor: number | undefined; readonly anchors: number }) => void;
 }
@@ -68,10 +75,16 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
   return defer(() => {
     const anchors = new BlockHashWindow(REORG_MEMORY_BLOCKS);
     let cursor = config.fromBlock;
+    const setCursor = (next: number): void => {
+      cursor = next;
+      config.onCursor?.(next);
+    };
     let lastHeadHash: string | undefined;
     let rewound = false;
     // After a rewind: the highest block delivered before it, re-read as one batch.
     let delivered = -1;
+    // The head of the tick in progress: the chain a rewound batch describes ends there.
+    let tickHead = 0;
     // Never rewind below an explicit start: blocks below it were not asked for.
     const floor = config.fromBlock ?? 0;
     let startAnchored = config.fromBlock === undefined || config.fromBlock === 0;
@@ -90,8 +103,8 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
     };
 
     /** Moves the cursor back above the newest anchor that is still canonical. */
-    const rewind = (replaced: BlockAnchor, head: RpcBlockHeader): Observable<never> =>
-      from(
+    const rewind = (replaced: BlockAnchor, head: RpcBlockHeader): Observable<never> => {
+      return from(
         anchors.newestFirst().filter((anchor) => anchor.number < replaced.number && anchor.number <= head.number),
       ).pipe(
         concatMap((anchor) =>
@@ -108,7 +121,7 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
           // Without an ancestor every remembered hash is stale: forget them all.
           anchors.forgetFrom(ancestor === undefined ? 0 : resumeAt);
           delivered = (cursor ?? resumeAt) - 1;
-          cursor = resumeAt;
+          setCursor(resumeAt);
           rewound = true;
           config.report({
             kind: 'reorg',
@@ -120,6 +133,7 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
           return EMPTY;
         }),
       );
+    };
 
     /** Reads `[cursor, end]` (end's header fetched first) and anchors the chain at `end`. */
     const readUpTo = (end: RpcBlockHeader): Observable<ReadLogBatch> => {
@@ -128,12 +142,15 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
       return concat(
         (rewound ? read$.pipe(coalesceBatches(delivered)) : read$).pipe(
           map((batch) => {
-            if (!rewound) return batch;
+            // Until the re-read passes what was delivered before the rewind, blocks above
+            // each batch may still hold replaced events: the batch says how far the chain goes.
+            const recovering = batch.fromBlock <= delivered ? { chainHead: tickHead } : {};
+            if (!rewound) return { ...batch, ...recovering };
             rewound = false;
-            return { ...batch, rewound: true as const };
+            return { ...batch, rewound: true as const, ...recovering, chainHead: tickHead };
           }),
           afterEach((batch) => {
-            cursor = batch.toBlock + 1;
+            setCursor(batch.toBlock + 1);
           }),
         ),
         defer(() => {
@@ -143,10 +160,28 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
       );
     };
 
+    /**
+     * A rewind with nothing to re-read in this tick: an empty batch that only says that the
+     * chain was replaced above it (streams check what they delivered from there).
+     */
+    const announceRewind = (from: number): Observable<ReadLogBatch> => {
+      rewound = false;
+      return of({
+        fromBlock: from,
+        toBlock: from - 1,
+        logs: [],
+        rewound: true as const,
+        chainHead: tickHead,
+        readAt: nextReadAt(),
+      });
+    };
+
     /** One tick's work; `known` are headers this tick already fetched. */
     const poll = (head: RpcBlockHeader, known: readonly RpcBlockHeader[] = []): Observable<ReadLogBatch> => {
-      if (head.hash === lastHeadHash) return EMPTY;
       const confirmed = head.number - config.confirmations;
+      // The same head as last tick: nothing new, unless a re-read was left for this tick.
+      if (head.hash === lastHeadHash && (cursor === undefined || cursor > confirmed)) return EMPTY;
+      tickHead = head.number;
       const endHeader$ = confirmed === head.number ? of(head) : header(confirmed);
 
       if (cursor === undefined) {
@@ -155,7 +190,7 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
         return endHeader$.pipe(
           concatMap((end) => {
             if (end === null && confirmed >= 0) return throwError(() => new ChainMoved());
-            cursor = Math.max(0, confirmed + 1);
+            setCursor(Math.max(0, confirmed + 1));
             if (end !== null) anchors.remember(end.number, end.hash);
             return EMPTY;
           }),
@@ -183,9 +218,9 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
         return EMPTY;
       }
       const readable = confirmed >= cursor;
-      // Check the anchor when there is something to read, or when the head is at or
-      // below it (the chain was replaced from there, or a lagging node answered).
-      const check = anchor !== undefined && (readable || head.number <= anchor.number);
+      // The head changed: check the anchor, even with nothing to read (a replacing chain
+      // may end just above it, with its new blocks not yet confirmed).
+      const check = anchor !== undefined;
       if (!check && !readable) return EMPTY;
 
       // The end's header is fetched first: its parent hash may spare the anchor check a request.
@@ -200,7 +235,12 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
               : EMPTY;
           // After a rewind there may be something to read even if there was not before.
           const read$ = defer(() => {
-            if (cursor === undefined || confirmed < cursor) return EMPTY;
+            if (cursor === undefined) return EMPTY;
+            // After a rewind, the end's header must be older than the check that found the
+            // ancestor (a reorg in between could replace the ancestor unseen): when it was
+            // not fetched before, the re-read waits for the next tick.
+            const endFetchedLate = end === null && confirmed !== head.number;
+            if (confirmed < cursor || (rewound && endFetchedLate)) return rewound ? announceRewind(cursor) : EMPTY;
             return (end === null ? endHeader$ : of(end)).pipe(
               concatMap((block) => (block === null ? throwError(() => new ChainMoved()) : readUpTo(block))),
             );
@@ -238,6 +278,6 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
         ),
       ),
       ticks$,
-    );
+    ).pipe(finalize(() => config.onCursor?.(undefined)));
   });
 }

@@ -27,11 +27,17 @@ export interface LogRangeReader extends RequestContext {
 export function readLogRange(reader: LogRangeReader, fromBlock: number, toBlock: number): Observable<ReadLogBatch> {
   const readChunk = (start: number, span: number): Observable<ReadLogBatch> => {
     const end = Math.min(toBlock, start + span - 1);
-    return requestLogs(reader, {
-      address: reader.address,
-      topics: [reader.topics],
-      fromBlock: start,
-      toBlock: end,
+    let readAt = 0;
+    return defer(() => {
+      // Stamped when asked, not when answered: an answer held up on the way describes the
+      // chain as it was when the request left, and must not pass for a later read.
+      readAt = nextReadAt();
+      return requestLogs(reader, {
+        address: reader.address,
+        topics: [reader.topics],
+        fromBlock: start,
+        toBlock: end,
+      });
     }).pipe(
       map((result) => {
         reader.span.succeeded(end - start + 1);
@@ -39,7 +45,7 @@ export function readLogRange(reader: LogRangeReader, fromBlock: number, toBlock:
           fromBlock: start,
           toBlock: end,
           logs: validateRpcLogs(result, reader.address, reader.report),
-          readAt: nextReadAt(),
+          readAt,
         };
       }),
       catchError((error: unknown) => {

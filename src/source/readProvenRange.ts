@@ -2,10 +2,10 @@ import { type Observable, concatMap, map, of } from 'rxjs';
 import type { RpcBlockHeader } from '../codecs/RpcBlockHeader.js';
 import type { RpcLog } from '../codecs/RpcLog.js';
 import { InvalidRpcResponseError } from '../errors/InvalidRpcResponseError.js';
-import { type ReadLogBatch, nextReadAt } from './LogBatch.js';
+import type { ReadLogBatch } from './LogBatch.js';
 import type { NexusBloom } from './NexusBloom.js';
 import { type LogRangeReader, readLogRange } from './readLogRange.js';
-import { requestLogs } from './rpcRequests.js';
+import { requestBlock, requestLogs } from './rpcRequests.js';
 import { validateRpcLogs } from './validateRpcLogs.js';
 
 /** A range reader that can also tell from a block's bloom whether it may hold Nexus logs. */
@@ -20,8 +20,9 @@ export interface ProvenRangeReader extends LogRangeReader {
  * The range's answer is kept as it is when it vouches for `top` itself (it holds logs of
  * `top`: the node had reached it) or when `top`'s bloom rules out Nexus
  * logs (nothing to miss). Otherwise `top` is asked again by its hash (EIP-234), which a
- * node without that block refuses ("unknown block", retried), and its logs in the batch
- * are replaced by that answer. Costs one request, only when the newest block may hold
+ * node without that block refuses ("unknown block", retried while the block is still on
+ * the chain; once it is not, the read fails with `ChainMoved` and is started over),
+ * and its logs in the batch are replaced by that answer. Costs one request, only when the newest block may hold
  * Nexus logs and the range's answer shows none of them.
  */
 export function readProvenRange(
@@ -50,7 +51,7 @@ function proveTop(reader: ProvenRangeReader, batch: ReadLogBatch, top: RpcBlockH
           reason: `the answer for blocks ${batch.fromBlock}-${batch.toBlock} lacked ${logs.length - atTop.length} log(s) of block ${top.number}`,
         });
       }
-      return { ...batch, logs: [...batch.logs.slice(0, below), ...logs], readAt: nextReadAt() };
+      return { ...batch, logs: [...batch.logs.slice(0, below), ...logs] };
     }),
   );
 }
@@ -64,7 +65,15 @@ function logsAtTop(logs: readonly RpcLog[], number: number): number {
 
 /** The Nexus logs of the block `header` names, asked for by its hash. */
 function readBlockLogs(reader: ProvenRangeReader, header: RpcBlockHeader): Observable<RpcLog[]> {
-  return requestLogs(reader, { address: reader.address, topics: [reader.topics], blockHash: header.hash }).pipe(
+  // A block at that height with another hash, or none (a shorter chain, or a node behind:
+  // either way a fresh start is safe), means the block is gone.
+  const stillCanonical = (): Observable<boolean> =>
+    requestBlock(reader, header.number).pipe(map((current) => current?.hash === header.hash));
+  return requestLogs(
+    reader,
+    { address: reader.address, topics: [reader.topics], blockHash: header.hash },
+    stillCanonical,
+  ).pipe(
     map((result) => {
       const logs = validateRpcLogs(result, reader.address, reader.report);
       const stray = logs.find((log) => log.blockHash !== header.hash || log.blockNumber !== header.number);

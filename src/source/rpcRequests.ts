@@ -2,6 +2,7 @@ import {
   type Observable,
   type ObservableInput,
   catchError,
+  concatMap,
   defer,
   from,
   map,
@@ -23,6 +24,7 @@ import type { GetLogsFilter, NexusRpc } from '../rpc/NexusRpc.js';
 import { type RpcFailure, unwrapRpcError } from '../rpc/RpcFailure.js';
 import { type RpcFailureClass, classifyRpcFailure } from '../rpc/classifyRpcFailure.js';
 import type { NexusDiagnostic } from './NexusDiagnostic.js';
+import { ChainMoved } from './ChainMoved.js';
 import { type RequestPolicy, backoffDelay } from './RequestPolicy.js';
 
 /** What every request needs: the transport, how to time out and retry, where to report. */
@@ -85,9 +87,9 @@ export function request<T>(
   method: string,
   call: () => ObservableInput<unknown>,
   parse: (result: unknown) => T,
-  /** Whether repeated timeouts may mean the request is too big (an `eth_getLogs` of several blocks). */
-  splittable = false,
+  options: RequestOptions = {},
 ): Observable<T> {
+  const { splittable = false, stillValid } = options;
   const { policy } = context;
   return defer(() => {
     let attempts = 0;
@@ -119,17 +121,22 @@ export function request<T>(
         count: policy.maxRetries,
         delay: (error: unknown, retryNumber: number) => {
           if (!(error instanceof TransientFailure)) return throwError(() => error);
-          const delayMs = backoffDelay(policy, retryNumber, error.retryAfterMs);
-          if (error.lagging !== undefined) context.report({ kind: 'lagging-node', method, reason: error.lagging });
-          context.report({
-            kind: 'rpc-retry',
-            method,
-            retry: retryNumber,
-            delayMs,
-            reason: error.error.shortMessage,
-            error: error.error,
-          });
-          return timer(delayMs);
+          const retryLater = (): Observable<unknown> => {
+            const delayMs = backoffDelay(policy, retryNumber, error.retryAfterMs);
+            if (error.lagging !== undefined) context.report({ kind: 'lagging-node', method, reason: error.lagging });
+            context.report({
+              kind: 'rpc-retry',
+              method,
+              retry: retryNumber,
+              delayMs,
+              reason: error.error.shortMessage,
+              error: error.error,
+            });
+            return timer(delayMs);
+          };
+          if (error.lagging === undefined || stillValid === undefined) return retryLater();
+          // "Unknown block" also comes from a node that is right: the block was replaced.
+          return stillValid().pipe(concatMap((valid) => (valid ? retryLater() : throwError(() => new ChainMoved()))));
         },
       }),
       catchError((error: unknown) =>
@@ -139,6 +146,18 @@ export function request<T>(
       ),
     );
   });
+}
+
+/** How {@link request} may treat a failed attempt besides retrying it. */
+export interface RequestOptions {
+  /** Whether repeated timeouts may mean the request is too big (an `eth_getLogs` of several blocks). */
+  readonly splittable?: boolean;
+  /**
+   * Asked before retrying a failure that says the node lacks the block: whether the block
+   * asked for is still on the chain. When not, the request fails with {@link ChainMoved}
+   * instead of waiting for a block that will never come.
+   */
+  readonly stillValid?: () => Observable<boolean>;
 }
 
 /** An attempt that got no answer in time. */
@@ -224,7 +243,11 @@ export function requestKnownBlock(context: RequestContext, number: number): Obse
 }
 
 /** `eth_getLogs`, unvalidated: the range reader validates each log. */
-export function requestLogs(context: RequestContext, filter: GetLogsFilter): Observable<unknown> {
+export function requestLogs(
+  context: RequestContext,
+  filter: GetLogsFilter,
+  stillValid?: () => Observable<boolean>,
+): Observable<unknown> {
   return request(
     context,
     'eth_getLogs',
@@ -234,7 +257,10 @@ export function requestLogs(context: RequestContext, filter: GetLogsFilter): Obs
         throw new InvalidRpcResponseError('eth_getLogs', result, ['expected an array of logs']);
       return result;
     },
-    filter.blockHash === undefined && filter.toBlock > filter.fromBlock,
+    {
+      splittable: filter.blockHash === undefined && filter.toBlock > filter.fromBlock,
+      ...(stillValid === undefined ? {} : { stillValid }),
+    },
   );
 }
 

@@ -33,6 +33,15 @@ export class BlockCoverage {
     return fresh;
   }
 
+  /** The read that last covered `block`, or -1 when none did. */
+  readAtOf(block: number): number {
+    for (const run of this.#runs) {
+      if (run.from > block) break;
+      if (run.to >= block) return run.readAt;
+    }
+    return -1;
+  }
+
   /** Forgets runs that end below `horizon`. */
   forgetBelow(horizon: number): void {
     let drop = 0;

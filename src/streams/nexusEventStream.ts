@@ -8,7 +8,7 @@ import type { ReadLogBatch } from '../source/LogBatch.js';
 import type { NexusBloom } from '../source/NexusBloom.js';
 import { REORG_MEMORY_BLOCKS } from '../source/pollLogs.js';
 import { readProvenRange } from '../source/readProvenRange.js';
-import { type RequestContext, requestKnownBlock, requestLatestBlock } from '../source/rpcRequests.js';
+import { type RequestContext, requestBlock, requestKnownBlock, requestLatestBlock } from '../source/rpcRequests.js';
 import { type StreamOptions, validateStreamOptions } from './StreamOptions.js';
 import { contiguousBatches } from './contiguousBatches.js';
 import { decodeShapedLog, isInScope, shapeProblem } from './decodeNexusLog.js';
@@ -32,6 +32,8 @@ export interface StreamContext extends RequestContext {
   readonly span: BlockSpan;
   /** Tells from a block's bloom whether it may hold Nexus logs. */
   readonly bloom: NexusBloom;
+  /** The first block the shared poller delivers next, while it runs. */
+  readonly liveFrom: () => number | undefined;
   /** The client's one shared poller. */
   readonly live$: Observable<IndexedLogBatch & ReadLogBatch>;
 }
@@ -83,11 +85,15 @@ export function nexusEventStream<E extends NexusEvent>(
     head$: requestLatestBlock(context),
     fromBlock,
     confirmations: context.confirmations,
+    liveFrom: context.liveFrom,
+    speaksAbove: (batch) => batch.chainHead !== undefined,
     live$: context.live$.pipe(
-      map((batch) => ({
+      map((batch): ReadLogBatch => ({
         fromBlock: batch.fromBlock,
         toBlock: batch.toBlock,
         readAt: batch.readAt,
+        ...(batch.rewound === undefined ? {} : { rewound: batch.rewound }),
+        ...(batch.chainHead === undefined ? {} : { chainHead: batch.chainHead }),
         logs: batch.inScope(descriptor.topic0, descriptor.scope.word, scope.hex40),
       })),
     ),
@@ -100,7 +106,12 @@ export function nexusEventStream<E extends NexusEvent>(
     }),
   );
 
-  if (withRemovals) return batches$.pipe(reconcileBatches(DEDUPE_WINDOW_BLOCKS, decode));
+  if (withRemovals) {
+    // No block there (a shorter chain again, or a node behind the head): taken as replaced.
+    const blockHashAt = (n: number): Observable<string | undefined> =>
+      requestBlock(context, n).pipe(map((b) => b?.hash));
+    return batches$.pipe(reconcileBatches(DEDUPE_WINDOW_BLOCKS, decode, blockHashAt));
+  }
   return batches$.pipe(
     concatMap((batch) => batch.logs),
     distinctLogs(DEDUPE_WINDOW_BLOCKS),

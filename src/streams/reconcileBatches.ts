@@ -1,4 +1,4 @@
-import { type OperatorFunction, concatMap, defer } from 'rxjs';
+import { type Observable, type OperatorFunction, concatMap, defer, forkJoin, map, of } from 'rxjs';
 import type { RpcLog } from '../codecs/RpcLog.js';
 import type { NexusEvent } from '../events/NexusEvent.js';
 import { removalOf } from '../events/removalOf.js';
@@ -25,6 +25,9 @@ const keyOf = (log: RpcLog): string => `${log.transactionHash}:${log.logIndex}`;
  *    (transactionHash, logIndex, blockHash), and every event whose (transactionHash,
  *    logIndex) the batch holds in another block, is retracted: its removal (a frozen copy
  *    with `removed: true`) is emitted;
+ *    On the first batch after a rewind, so is every event delivered from a block above
+ *    the batch that the chain no longer has: above its `chainHead`, or with another hash
+ *    (asked with `blockHashAt`, only in that case);
  * 3. then the batch's logs not delivered yet are decoded and emitted, in chain order.
  * Memory is bounded like the plain dedupe: logs more than `windowBlocks` below the newest
  * block seen are forgotten, and a log that old is taken as seen.
@@ -32,6 +35,8 @@ const keyOf = (log: RpcLog): string => `${log.transactionHash}:${log.logIndex}`;
 export function reconcileBatches<E extends NexusEvent>(
   windowBlocks: number,
   decode: (log: RpcLog) => E | undefined,
+  /** The current hash of block `number`; `undefined` when the chain has no such block. */
+  blockHashAt: (number: number) => Observable<string | undefined>,
 ): OperatorFunction<ReadLogBatch, E> {
   return (source) =>
     defer(() => {
@@ -39,8 +44,28 @@ export function reconcileBatches<E extends NexusEvent>(
       const coverage = new BlockCoverage();
       let highest = -1;
 
+      /**
+       * After a rewind whose re-read stops below blocks the stream delivered events from (a
+       * replacing chain shorter, or not confirmed that far): the current hashes of those
+       * blocks up to the chain's head. Above the head, nothing is left to ask.
+       */
+      const uncertainHashes = (batch: ReadLogBatch): Observable<ReadonlyMap<number, string | undefined>> => {
+        const { chainHead } = batch;
+        if (chainHead === undefined) return of(new Map());
+        const blocks = new Set<number>();
+        for (const entry of delivered.values()) {
+          const n = entry.blockNumber;
+          if (n > batch.toBlock && n <= chainHead && coverage.readAtOf(n) < batch.readAt) blocks.add(n);
+        }
+        if (blocks.size === 0) return of(new Map());
+        return forkJoin([...blocks].map((n) => blockHashAt(n).pipe(map((hash) => [n, hash] as const)))).pipe(
+          map((pairs) => new Map(pairs)),
+        );
+      };
+
       return source.pipe(
-        concatMap((batch) => {
+        concatMap((batch) => uncertainHashes(batch).pipe(map((hashes) => [batch, hashes] as const))),
+        concatMap(([batch, hashes]) => {
           const horizon = highest - windowBlocks;
           const fresh = coverage.claim(batch.fromBlock, batch.toBlock, batch.readAt);
           const inFresh = (block: number): boolean => fresh.some(([from, to]) => block >= from && block <= to);
@@ -50,11 +75,20 @@ export function reconcileBatches<E extends NexusEvent>(
           }
 
           const out: E[] = [];
+          // After a rewind, blocks above the batch are gone when the chain has none there
+          // (past its head) or another one (its hash, asked above), unless a later read
+          // covered them.
+          const replacedAbove = (block: number, hash: string): boolean =>
+            batch.chainHead !== undefined &&
+            block > batch.toBlock &&
+            coverage.readAtOf(block) < batch.readAt &&
+            (block > batch.chainHead || hashes.get(block) !== hash);
           for (const [key, entry] of delivered) {
             const now = incoming.get(key);
             const gone = inFresh(entry.blockNumber)
               ? now?.blockHash !== entry.blockHash
-              : now !== undefined && now.blockHash !== entry.blockHash;
+              : (now !== undefined && now.blockHash !== entry.blockHash) ||
+                replacedAbove(entry.blockNumber, entry.blockHash);
             if (!gone) continue;
             delivered.delete(key);
             if (entry.event !== undefined) out.push(removalOf(entry.event));

@@ -314,15 +314,29 @@ describe('pollLogs: reorgs', () => {
             ),
             '^ 64ms !',
           )
-          .toBe('13ms x 9ms x 9ms x 20ms x');
+          .toBe('13ms x 9ms x 9ms x 9ms x 10ms x');
       });
 
       expect(reports).toEqual([
         { kind: 'reorg', replacedBlock: 20, replacedHash: blockHash(20), ancestor: 19, deeperThanMemory: false },
       ]);
+      // Seen at the tick whose head changed at the same height (23 → 23'), though nothing
+      // new was confirmed: the rewind is announced at once (an empty range: blocks from 20
+      // up are gone), and 20..21 are read at the next tick, once 21 is confirmed. The read
+      // waits for that tick because block 20's header would have been fetched after the
+      // check that found block 19 canonical.
       expect(emitted[3]).toEqual({
-        ...batch(20, 21, [chainLog(20, 0, 1), chainLog(21, 0, 1)]),
+        fromBlock: 20,
+        toBlock: 19,
+        logs: [],
         rewound: true,
+        chainHead: 23,
+        readAt: expect.any(Number),
+      });
+      // Still re-reading what was delivered before the rewind: the batch says where the chain ends.
+      expect(emitted[4]).toEqual({
+        ...batch(20, 21, [chainLog(20, 0, 1), chainLog(21, 0, 1)]),
+        chainHead: 24,
         readAt: expect.any(Number),
       });
     });

@@ -1,0 +1,202 @@
+import fc from 'fast-check';
+import { getAddress } from 'ethers';
+import { type NexusDiagnostic, type TaskPublishedEvent, createNexusEvents } from 'ogpu-events';
+import { TestScheduler } from 'rxjs/testing';
+import { NEXUS_ADDRESS, hash32 } from '../helpers/logs';
+import { type ChainTx, MemoryChain } from '../helpers/memoryChain';
+
+const SOURCE = getAddress(`0x${'50'.repeat(20)}`);
+const OTHER_SOURCE = getAddress(`0x${'51'.repeat(20)}`);
+const POLL = 10;
+
+/** One step of a random chain history. */
+type Step =
+  | { readonly wait: number; readonly kind: 'mine'; readonly mine: readonly (readonly boolean[])[] }
+  | {
+      readonly wait: number;
+      readonly kind: 'reorg';
+      readonly depth: number;
+      /** Blocks of the replacing chain (shorter, as long or longer), each with its new transactions (true: of SOURCE). */
+      readonly replacement: readonly (readonly boolean[])[];
+      /** Per dropped transaction: whether the replacing chain includes it again (same hash). */
+      readonly reinclude: readonly boolean[];
+    };
+
+const txs = fc.array(fc.boolean(), { maxLength: 3 });
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      wait: fc.integer({ min: 1, max: 25 }),
+      kind: fc.constant('mine' as const),
+      mine: fc.array(txs, { minLength: 1, maxLength: 4 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      wait: fc.integer({ min: 1, max: 25 }),
+      kind: fc.constant('reorg' as const),
+      depth: fc.integer({ min: 1, max: 12 }),
+      replacement: fc.array(txs, { maxLength: 14 }),
+      reinclude: fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+    }),
+  },
+);
+
+interface Run {
+  readonly steps: readonly Step[];
+  readonly fromBlock: number;
+  /** When (in steps) a second stream of the same client joins, reading from block 0. */
+  readonly joinAt: number;
+  readonly confirmations: number;
+}
+
+const runArb: fc.Arbitrary<Run> = fc.record({
+  steps: fc.array(stepArb, { minLength: 1, maxLength: 25 }),
+  fromBlock: fc.integer({ min: 0, max: 4 }),
+  joinAt: fc.integer({ min: 0, max: 25 }),
+  confirmations: fc.constantFrom(0, 0, 1, 3),
+});
+
+/** Folds a withRemovals stream by (transactionHash, logIndex), failing on any breach of the contract. */
+class Fold {
+  readonly held = new Map<string, TaskPublishedEvent>();
+  readonly breaches: string[] = [];
+
+  apply(event: TaskPublishedEvent): void {
+    const key = `${event.transactionHash}:${event.logIndex}`;
+    const current = this.held.get(key);
+    if (event.removed) {
+      if (current === undefined || current.blockHash !== event.blockHash) {
+        this.breaches.push(`removal of ${key}@${event.blockNumber} that is not held`);
+      }
+      this.held.delete(key);
+    } else {
+      if (current !== undefined)
+        this.breaches.push(`${key}@${event.blockNumber} delivered while ${key}@${current.blockNumber} is held`);
+      this.held.set(key, event);
+    }
+  }
+
+  view(): unknown[] {
+    return [...this.held.values()]
+      .map((e) => ({
+        blockNumber: e.blockNumber,
+        blockHash: e.blockHash,
+        transactionHash: e.transactionHash,
+        logIndex: e.logIndex,
+        task: e.task,
+        source: e.source,
+      }))
+      .sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+  }
+}
+
+function play(run: Run): {
+  folds: Fold[];
+  plain: TaskPublishedEvent[];
+  expected: unknown[][];
+  failures: unknown[];
+  diagnostics: NexusDiagnostic[];
+} {
+  const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+  const folds = [new Fold(), new Fold()];
+  const plain: TaskPublishedEvent[] = [];
+  const failures: unknown[] = [];
+  const diagnostics: NexusDiagnostic[] = [];
+  let chain!: MemoryChain;
+  scheduler.run(() => {
+    chain = new MemoryChain(scheduler);
+    let nextTx = 1;
+    const newTx = (ofSource: boolean): ChainTx => ({
+      hash: hash32(0x7000_0000n + BigInt(nextTx)),
+      task: getAddress(hash32(0x7a5c_0000n + BigInt(nextTx++)).slice(0, 42)),
+      source: ofSource ? SOURCE : OTHER_SOURCE,
+    });
+    for (let i = 0; i < 3; i += 1) chain.mine([newTx(true)]);
+
+    const nexus = createNexusEvents({
+      rpc: chain.rpc,
+      address: NEXUS_ADDRESS,
+      pollInterval: POLL,
+      confirmations: run.confirmations,
+      retry: { maxRetries: 1_000, initialDelay: 1, maxDelay: 5 },
+    });
+    nexus.diagnostics$.subscribe((d) => diagnostics.push(d));
+    const subscriptions = [
+      nexus.taskPublished$(SOURCE, { fromBlock: run.fromBlock, withRemovals: true }).subscribe({
+        next: (e) => folds[0]!.apply(e),
+        error: (e: unknown) => failures.push(e),
+      }),
+      nexus
+        .taskPublished$(SOURCE, { fromBlock: 0 })
+        .subscribe({ next: (e) => plain.push(e), error: (e: unknown) => failures.push(e) }),
+    ];
+
+    let at = 0;
+    run.steps.forEach((step, index) => {
+      at += step.wait;
+      scheduler.schedule(() => {
+        if (index === run.joinAt) {
+          subscriptions.push(
+            nexus.taskPublished$(SOURCE, { fromBlock: 0, withRemovals: true }).subscribe({
+              next: (e) => folds[1]!.apply(e),
+              error: (e: unknown) => failures.push(e),
+            }),
+          );
+        }
+        if (step.kind === 'mine') {
+          for (const block of step.mine) chain.mine(block.map(newTx));
+          return;
+        }
+        const dropped = chain.reorg(step.depth);
+        const again = dropped.filter((_, i) => step.reinclude[i % step.reinclude.length]);
+        step.replacement.forEach((block, i) => {
+          // Re-included transactions go into the first replacing block (or one of their own).
+          chain.mine([...(i === 0 ? again : []), ...block.map(newTx)]);
+        });
+        if (step.replacement.length === 0 && again.length > 0) chain.mine(again);
+      }, at);
+    });
+    // Join at the end if the script was shorter than joinAt.
+    if (run.joinAt >= run.steps.length) {
+      scheduler.schedule(() => {
+        subscriptions.push(
+          nexus.taskPublished$(SOURCE, { fromBlock: 0, withRemovals: true }).subscribe({
+            next: (e) => folds[1]!.apply(e),
+            error: (e: unknown) => failures.push(e),
+          }),
+        );
+      }, at);
+    }
+    // The chain then stands still (plus the confirmations' blocks) until every stream has caught up.
+    scheduler.schedule(() => {
+      for (let i = 0; i < run.confirmations; i += 1) chain.mine();
+    }, at + 1);
+    scheduler.schedule(() => subscriptions.forEach((s) => s.unsubscribe()), at + 40 * POLL);
+  });
+  const confirmed = chain.head.number - run.confirmations;
+  const canonical = chain.logs().filter((log) => log.source === SOURCE && log.blockNumber <= confirmed);
+  const expected = [run.fromBlock, 0].map((from) => canonical.filter((log) => log.blockNumber >= from));
+  return { folds, plain, expected, failures, diagnostics };
+}
+
+describe('withRemovals: the fold of a stream is the canonical chain (property, on an in-memory chain)', () => {
+  it('after random histories of mined blocks and reorgs (shorter, equal, longer; transactions dropped, moved, added), at random poll timing, each withRemovals stream folds to exactly the canonical events of its scope, never delivering a key it holds nor removing one it does not', () => {
+    fc.assert(
+      fc.property(runArb, (run) => {
+        const { folds, plain, expected, failures, diagnostics } = play(run);
+        expect(failures).toEqual([]);
+        folds.forEach((fold, i) => {
+          expect(fold.breaches).toEqual([]);
+          expect(fold.view()).toEqual(expected[i]);
+        });
+        // The plain stream on the same client never retracts.
+        expect(plain.filter((e) => e.removed)).toEqual([]);
+        expect(diagnostics.filter((d) => d.kind === 'invalid-log' || d.kind === 'undecodable-log')).toEqual([]);
+      }),
+      { numRuns: Number(process.env['PROP_RUNS'] ?? 150) },
+    );
+  });
+});
