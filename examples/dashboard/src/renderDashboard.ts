@@ -1,6 +1,6 @@
 import { formatEther } from 'ethers';
 import { type EnvironmentMask, enumKey, environmentNames, ResponseStatus, TaskStatus } from 'ogpu-events';
-import type { ProviderRow, ResponseRow, TaskBoard, TaskRow } from '../../taskBoard';
+import { type ProviderRow, type ResponseRow, type TaskBoard, type TaskRow, describeChange } from '../../taskBoard';
 import type { DashboardView, DiagnosticsSummary } from './dashboardView';
 import { el } from './dom';
 
@@ -162,7 +162,7 @@ function summaryLine(board: TaskBoard): string {
   const last = board.lastEvent;
   return (
     `${board.tasks.length} task(s), ${board.providers.length} provider(s)` +
-    (last === undefined ? ' · waiting for events' : ` · last change: ${last.eventName} in block ${last.blockNumber}`)
+    (last === undefined ? ' · waiting for events' : ` · last change: ${describeChange(last)}`)
   );
 }
 
