@@ -111,8 +111,9 @@ export class InMemoryNode {
         return (
           log.address === address &&
           topics.has(log.topics[0] ?? '') &&
-          block >= filter.fromBlock &&
-          block <= filter.toBlock
+          // Block-hash filters never come: these headers carry no logsBloom.
+          block >= (filter.fromBlock ?? Infinity) &&
+          block <= (filter.toBlock ?? -1)
         );
       });
       this.#answers.set(key, answer);

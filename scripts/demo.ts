@@ -136,6 +136,8 @@ function describeDiagnostic(diagnostic: NexusDiagnostic): string {
       return `the node refused blocks ${diagnostic.fromBlock}-${diagnostic.toBlock}; reading ${diagnostic.nextSpan} at a time`;
     case 'reorg':
       return `reorg: block ${diagnostic.replacedBlock} was replaced; re-reading from block ${diagnostic.ancestor + 1}`;
+    case 'lagging-node':
+      return `${diagnostic.method} was answered by a node behind the head (${diagnostic.reason}); asking again`;
   }
 }
 

@@ -20,12 +20,13 @@ export type {
   RpcRetryDiagnostic,
   RangeSplitDiagnostic,
   ReorgDiagnostic,
+  LaggingNodeDiagnostic,
 } from './source/NexusDiagnostic.js';
 export { describeDiagnostic } from './source/describeDiagnostic.js';
 export type { RpcLog } from './codecs/RpcLog.js';
 
 // rpc
-export type { NexusRpc, GetLogsFilter } from './rpc/NexusRpc.js';
+export type { NexusRpc, GetLogsFilter, GetLogsRangeFilter, GetLogsBlockHashFilter } from './rpc/NexusRpc.js';
 export { rpcFromProvider, type JsonRpcSender } from './rpc/rpcFromProvider.js';
 
 // events

@@ -109,6 +109,8 @@ function main(config: MemoryChildConfig): void {
     },
     getLogs: (filter: GetLogsFilter) => {
       requests.getLogs += 1;
+      // Headers carry no logsBloom here, so the library never asks by block hash.
+      if (filter.blockHash !== undefined) throw new Error('memory bench: unexpected blockHash filter');
       const logs: unknown[] = [];
       if (filter.address === NEXUS_ADDRESS && (filter.topics[0] ?? []).includes(topic0)) {
         for (let block = filter.fromBlock; block <= Math.min(filter.toBlock, head); block++)

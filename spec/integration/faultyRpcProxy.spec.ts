@@ -5,6 +5,7 @@ import {
   type CapStyle,
   FaultyRpcProxy,
   type FaultyRpcProxyOptions,
+  type LaggingOptions,
   RANGE_CAP_STYLES,
   RESULT_CAP_STYLES,
 } from '../support/FaultyRpcProxy';
@@ -412,6 +413,299 @@ describe('result cap', () => {
     await getLogs(proxy.url, first, last);
     await getLogs(proxy.url, first - 10, last);
     expect(proxy.calls.map((c) => c.capStyle)).toEqual(['query-timeout', 'too-wide']);
+  });
+});
+
+describe('lagging backend', () => {
+  /** Sends `count` TaskPublished transactions, one per new block; their blocks, the last being the head. */
+  async function publishInNewBlocks(count: number): Promise<number[]> {
+    const blocks: number[] = [];
+    for (let i = 0; i < count; i++)
+      blocks.push((await chain.send('emitTaskPublished', randomAddress(), randomAddress())).blockNumber);
+    expect(await headNow()).toBe(blocks.at(-1));
+    return blocks;
+  }
+
+  /** The head now (ethers' `getBlockNumber` may answer from a cache of its last 250 ms). */
+  const headNow = async (): Promise<number> =>
+    Number.parseInt((await call(chain.url, 'eth_blockNumber')).json?.result as string, 16);
+
+  const blocksOf = (answer: RpcAnswer): number[] =>
+    (answer.json?.result as { blockNumber: string }[]).map((log) => Number.parseInt(log.blockNumber, 16));
+
+  const block = (url: string, tag: string, id = 3) => call(url, 'eth_getBlockByNumber', [tag, false], id);
+
+  const hashOf = async (n: number): Promise<string> =>
+    ((await block(chain.url, hex(n))).json?.result as { hash: string }).hash;
+
+  const lagged = (proxy: FaultyRpcProxy) => proxy.calls.map((c) => [c.outcome, c.lagging]);
+
+  it("'silent' leaves out the logs of blocks above the lagging head and answers [] for a range entirely above it", async () => {
+    const blocks = await publishInNewBlocks(3);
+    const [first, , head] = blocks as [number, number, number];
+    const proxy = await startProxy({ lagging: { rate: 1, blocks: 2 } });
+
+    const real = await getLogs(chain.url, first, head);
+    const answer = await getLogs(proxy.url, first, head);
+    expect(blocksOf(real)).toEqual(blocks);
+    expect(answer.status).toBe(200);
+    expect(blocksOf(answer)).toEqual([first]);
+    expect(answer.json?.result).toEqual((await getLogs(chain.url, first, first)).json?.result);
+
+    expect((await getLogs(proxy.url, head - 1, head)).json?.result).toEqual([]);
+    expect((await getLogs(proxy.url, first, first)).json?.result).toEqual((real.json?.result as unknown[]).slice(0, 1));
+  });
+
+  it("'silent' records the lagging head and how many logs it left out", async () => {
+    const [first, , head] = (await publishInNewBlocks(3)) as [number, number, number];
+    const proxy = await startProxy({ lagging: { rate: 1, blocks: 2 } });
+
+    await getLogs(proxy.url, first, head);
+    await getLogs(proxy.url, head - 1, head);
+    await getLogs(proxy.url, first, first);
+
+    expect(lagged(proxy)).toEqual([
+      ['lagging', { head: head - 2, effect: 'logs-dropped', droppedLogs: 2 }],
+      ['lagging', { head: head - 2, effect: 'logs-dropped', droppedLogs: 2 }],
+      ['lagging', { head: head - 2, effect: 'same', droppedLogs: 0 }],
+    ]);
+  });
+
+  it("'error' answers HTTP 200 and -32602 \"block range extends beyond current head block\" to a toBlock past the lagging head, the real logs within it, and reads 'latest' as its own head", async () => {
+    const [first, , head] = (await publishInNewBlocks(3)) as [number, number, number];
+    const proxy = await startProxy({ lagging: { rate: 1, blocks: 2, style: 'error' } });
+
+    const refused = await call(proxy.url, 'eth_getLogs', [{ fromBlock: hex(first), toBlock: hex(head) }], 11);
+    expect(refused.status).toBe(200);
+    expect(refused.json).toEqual({
+      jsonrpc: '2.0',
+      id: 11,
+      error: { code: -32602, message: 'block range extends beyond current head block' },
+    });
+    expect(blocksOf(await getLogs(chain.url, first, head))).toHaveLength(3);
+
+    const within = await getLogs(proxy.url, first, head - 2);
+    expect(within.json?.result).toEqual((await getLogs(chain.url, first, head - 2)).json?.result);
+    expect(blocksOf(within)).toEqual([first]);
+
+    const toLatest = await getLogs(proxy.url, first, 'latest');
+    expect(toLatest.json?.result).toEqual(within.json?.result);
+    expect(blocksOf(await getLogs(chain.url, first, 'latest'))).toHaveLength(3);
+
+    expect(proxy.calls.map((c) => c.lagging?.effect)).toEqual(['range-error', 'same', 'lagging-head']);
+  });
+
+  it('answers eth_getLogs by blockHash of a block above the lagging head with -32000 "unknown block", as a node does for a hash it has not seen', async () => {
+    const [first, , head] = (await publishInNewBlocks(3)) as [number, number, number];
+    const proxy = await startProxy({ lagging: { rate: 1, blocks: 2 } });
+    const byHash = (url: string, blockHash: string) =>
+      call(url, 'eth_getLogs', [{ address: chain.nexusAddress, blockHash }], 12);
+
+    const unknown = await byHash(proxy.url, await hashOf(head));
+    expect(unknown.status).toBe(200);
+    expect(unknown.json).toEqual((await byHash(chain.url, `0x${'ab'.repeat(32)}`)).json);
+    expect(unknown.json?.error).toEqual({ code: -32000, message: 'unknown block' });
+    expect(blocksOf(await byHash(chain.url, await hashOf(head)))).toEqual([head]);
+
+    const known = await byHash(proxy.url, await hashOf(first));
+    expect(known.json).toEqual((await byHash(chain.url, await hashOf(first))).json);
+    expect(blocksOf(known)).toEqual([first]);
+
+    expect(lagged(proxy)).toEqual([
+      ['lagging', { head: head - 2, effect: 'unknown-block', droppedLogs: 0 }],
+      ['lagging', { head: head - 2, effect: 'same', droppedLogs: 0 }],
+    ]);
+  });
+
+  it("answers eth_getBlockByNumber('latest') and eth_blockNumber with the lagging head, and a block above it with null, by number or by hash", async () => {
+    await chain.mine(4);
+    const head = await headNow();
+    const proxy = await startProxy({
+      lagging: { rate: 1, blocks: 3, methods: ['eth_getBlockByNumber', 'eth_getBlockByHash', 'eth_blockNumber'] },
+    });
+
+    const latest = await block(proxy.url, 'latest');
+    expect(latest.json).toEqual((await block(chain.url, hex(head - 3))).json);
+    expect((await block(chain.url, 'latest')).json?.result).toHaveProperty('number', hex(head));
+    expect((await call(proxy.url, 'eth_blockNumber', [], 4)).json).toEqual({
+      jsonrpc: '2.0',
+      id: 4,
+      result: hex(head - 3),
+    });
+
+    for (const above of [head - 2, head]) {
+      expect((await block(chain.url, hex(above))).json?.result).toHaveProperty('number', hex(above));
+      expect((await block(proxy.url, hex(above))).json).toEqual({ jsonrpc: '2.0', id: 3, result: null });
+      const byHash = await call(proxy.url, 'eth_getBlockByHash', [await hashOf(above), false], 5);
+      expect(byHash.json).toEqual({ jsonrpc: '2.0', id: 5, result: null });
+    }
+    expect((await block(proxy.url, hex(head - 3))).json).toEqual((await block(chain.url, hex(head - 3))).json);
+
+    expect(proxy.calls.map((c) => [c.method, c.lagging?.effect])).toEqual([
+      ['eth_getBlockByNumber', 'lagging-head'],
+      ['eth_blockNumber', 'lagging-head'],
+      ['eth_getBlockByNumber', 'no-block'],
+      ['eth_getBlockByHash', 'no-block'],
+      ['eth_getBlockByNumber', 'no-block'],
+      ['eth_getBlockByHash', 'no-block'],
+      ['eth_getBlockByNumber', 'same'],
+    ]);
+  });
+
+  it('at rate 0 forwards every call unchanged and asks the node nothing more; a lagged call asks the real head first', async () => {
+    const [first, , head] = (await publishInNewBlocks(3)) as [number, number, number];
+    const node = await startProxy(); // in front of anvil: records what reaches the node
+    const lagging: LaggingOptions = {
+      rate: 0,
+      blocks: 2,
+      methods: ['eth_getLogs', 'eth_getBlockByNumber', 'eth_blockNumber'],
+    };
+    const proxy = await startProxy({ lagging }, node.url);
+
+    const requests = [
+      ['eth_getLogs', [{ address: chain.nexusAddress, fromBlock: hex(first), toBlock: hex(head) }]],
+      ['eth_getBlockByNumber', ['latest', false]],
+      ['eth_blockNumber', []],
+    ] as const;
+    for (const [method, params] of requests) {
+      const proxied = await call(proxy.url, method, [...params], 21);
+      expect(proxied.json).toEqual((await call(chain.url, method, [...params], 21)).json);
+    }
+    expect(blocksOf(await getLogs(proxy.url, first, head))).toHaveLength(3);
+    expect(proxy.calls.map((c) => c.outcome)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(proxy.laggingAnswers().total).toBe(0);
+    expect(node.calls.map((c) => c.method)).toEqual([...requests.map(([method]) => method), 'eth_getLogs']);
+
+    proxy.configure({ lagging: { ...lagging, rate: 1 } });
+    node.reset();
+    expect(blocksOf(await getLogs(proxy.url, first, head))).toEqual([first]);
+    expect(node.calls.map((c) => c.method)).toEqual(['eth_blockNumber', 'eth_getLogs']);
+  });
+
+  it('counts the lagged calls per method and per effect, and the logs it left out', async () => {
+    const [first, , head] = (await publishInNewBlocks(3)) as [number, number, number];
+    const proxy = await startProxy({
+      lagging: { rate: 1, methods: ['eth_getLogs', 'eth_getBlockByNumber', 'eth_chainId'] },
+    });
+
+    await getLogs(proxy.url, first, head); // the head's log left out
+    await getLogs(proxy.url, first, head - 1); // all within the lagging head
+    await block(proxy.url, 'latest');
+    await block(proxy.url, hex(head));
+    await call(proxy.url, 'eth_chainId'); // listed: answered by the lagging node, the same
+    await call(proxy.url, 'eth_blockNumber'); // not listed: the real node
+
+    expect(proxy.laggingAnswers()).toEqual({
+      total: 5,
+      byMethod: { eth_getLogs: 2, eth_getBlockByNumber: 2, eth_chainId: 1 },
+      byEffect: { 'logs-dropped': 1, 'range-error': 0, 'unknown-block': 0, 'no-block': 1, 'lagging-head': 1, same: 2 },
+      droppedLogs: 1,
+    });
+    expect(proxy.calls.map((c) => c.outcome)).toEqual(['lagging', 'lagging', 'lagging', 'lagging', 'lagging', 'ok']);
+    expect(proxy.faults()).toEqual(new FaultyRpcProxy(chain.url).faults()); // no fault counted
+  });
+
+  it('gives a call one treatment: a fault, else the range cap, else the lagging node, whose answer skips the result cap; a slow answer may lag', async () => {
+    const task = randomAddress();
+    const a = (await chain.send('emitManyStatuses', task, 1, 3)).blockNumber; // 3 logs
+    const [b, c] = (await publishInNewBlocks(2)) as [number, number];
+    expect([b, c]).toEqual([a + 1, a + 2]);
+    const lagging: LaggingOptions = { rate: 1, blocks: 2 }; // lagging head: a
+    const proxy = await startProxy({ lagging, maxBlockRange: 2, maxResults: 2, slowMs: 50 });
+
+    proxy.failNext('rpc-server');
+    expect((await getLogs(proxy.url, a, c)).json?.error).toEqual({ code: -32000, message: 'header not found' });
+    expect((await getLogs(proxy.url, a, c)).json?.error?.message).toMatch(/range|limit|wide/);
+    const laggedAnswer = await getLogs(proxy.url, a, b);
+    expect(blocksOf(laggedAnswer)).toEqual([a, a, a]); // more than maxResults, yet not rejected
+
+    proxy.configure({ lagging: undefined });
+    expect((await getLogs(proxy.url, a, b)).json?.error?.message).toMatch(/results|timeout/i);
+
+    proxy.configure({ lagging });
+    proxy.failNext('slow');
+    expect(blocksOf(await getLogs(proxy.url, a, b))).toEqual([a, a, a]);
+
+    expect(proxy.calls.map((call) => [call.outcome, call.lagging?.effect])).toEqual([
+      ['rpc-server', undefined],
+      ['cap-range', undefined],
+      ['lagging', 'logs-dropped'],
+      ['cap-results', undefined],
+      ['slow', 'logs-dropped'],
+    ]);
+  });
+
+  it('draws which calls lag from the seed, on a PRNG of its own: faults do not move the lagging draws nor the reverse', async () => {
+    const lagging: LaggingOptions = { rate: 0.5, methods: ['eth_blockNumber'] };
+    const faults = { rate: 0.3, kinds: ['rpc-internal'] as const };
+    const run = async (options: FaultyRpcProxyOptions) => {
+      const proxy = await startProxy({ seed: 3, ...options });
+      for (let i = 0; i < 40; i++) await call(proxy.url, 'eth_blockNumber');
+      return proxy.calls.map((c) => ({ lagged: c.lagging !== undefined, faulted: c.outcome === 'rpc-internal' }));
+    };
+
+    const first = await run({ lagging });
+    expect(await run({ lagging })).toEqual(first);
+    expect(await run({ lagging, seed: 4 })).not.toEqual(first);
+    const laggedCount = first.filter((c) => c.lagged).length;
+    expect(laggedCount).toBeGreaterThan(8);
+    expect(laggedCount).toBeLessThan(32);
+
+    const both = await run({ lagging, ...faults });
+    const faultsOnly = await run(faults);
+    expect(both.map((c) => c.faulted)).toEqual(faultsOnly.map((c) => c.faulted));
+    expect(both.some((c) => c.faulted)).toBe(true);
+    // A call a fault took is not lagged; every other lags exactly where it did without faults.
+    expect(both.map((c) => c.lagged)).toEqual(first.map((c, i) => c.lagged && !both[i]!.faulted));
+  });
+
+  it('leaves a batch alone, as the caps do', async () => {
+    const proxy = await startProxy({ lagging: { rate: 1, blocks: 5, methods: ['eth_blockNumber'] } });
+    const head = await headNow();
+
+    const answer = await post(proxy.url, [
+      { jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] },
+      { jsonrpc: '2.0', id: 2, method: 'eth_blockNumber', params: [] },
+    ]);
+    expect(JSON.parse(answer.text)).toEqual([
+      expect.objectContaining({ id: 1, result: hex(head) }),
+      expect.objectContaining({ id: 2, result: hex(head) }),
+    ]);
+    expect((await call(proxy.url, 'eth_blockNumber')).json?.result).toBe(hex(head - 5));
+    expect(proxy.calls.map((c) => [c.batch, c.outcome])).toEqual([
+      [true, 'ok'],
+      [true, 'ok'],
+      [false, 'lagging'],
+    ]);
+  });
+
+  it('answers 502 when the node cannot be reached to learn its head', async () => {
+    const proxy = await startProxy({ lagging: { rate: 1 } }, `http://127.0.0.1:${await freePort()}`);
+    const answer = await getLogs(proxy.url, 0, 1);
+    expect(answer.status).toBe(502);
+    expect(proxy.calls.map((c) => [c.outcome, c.lagging])).toEqual([['upstream-down', undefined]]);
+  });
+
+  it.each([
+    [{ rate: 1.5 }, /lagging\.rate must be within 0\.\.1/],
+    [{ rate: -0.1 }, /lagging\.rate/],
+    [{ rate: 1, blocks: 0 }, /lagging\.blocks must be a positive integer/],
+    [{ rate: 1, blocks: 1.5 }, /lagging\.blocks/],
+    [{ rate: 1, style: 'loud' as never }, /lagging\.style/],
+    [{ rate: 1, methods: [] }, /lagging\.methods must not be empty/],
+  ] satisfies [LaggingOptions, RegExp][])('rejects the lagging options %j', (lagging, message) => {
+    expect(() => new FaultyRpcProxy(chain.url, { lagging })).toThrow(message);
+    expect(() => new FaultyRpcProxy(chain.url).configure({ lagging })).toThrow(RangeError);
+  });
+
+  it('fills in the defaults: one block behind, silent, eth_getLogs only', () => {
+    expect(new FaultyRpcProxy(chain.url, { lagging: { rate: 0.2 } }).options.lagging).toEqual({
+      rate: 0.2,
+      blocks: 1,
+      style: 'silent',
+      methods: ['eth_getLogs'],
+    });
+    expect(new FaultyRpcProxy(chain.url).options.lagging).toBeUndefined();
   });
 });
 

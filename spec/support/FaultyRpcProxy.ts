@@ -71,6 +71,89 @@ export const RESULT_CAP_STYLES: readonly ResultCapStyle[] = [
   'query-timeout',
 ];
 
+/**
+ * How a node behind the head answers an `eth_getLogs` whose numeric `toBlock` is past its head.
+ *
+ * - `silent`: as legacy nodes do, with the logs of the blocks it has and nothing said about
+ *   the others (a range entirely above its head: `[]`).
+ * - `error`: as modern nodes do (geth, Nethermind, Besu, Erigon, reth; execution-apis #875):
+ *   HTTP 200, -32602 `block range extends beyond current head block` (geth's wording).
+ */
+export type LaggingStyle = 'silent' | 'error';
+
+/**
+ * A load balancer in front of nodes not in step: some requests are answered by a node
+ * `blocks` behind the real head (which the proxy asks the upstream node for, per request).
+ * The lagging node's head stands in for `latest`; what is above it is unknown to it.
+ */
+export interface LaggingOptions {
+  /** Probability (0..1) that a request calling one of `methods` is answered by the lagging node. */
+  readonly rate: number;
+  /** How many blocks the lagging node is behind the real head. Default 1. */
+  readonly blocks?: number | undefined;
+  /** How it answers an `eth_getLogs` range past its head. Default `'silent'`. */
+  readonly style?: LaggingStyle | undefined;
+  /**
+   * Methods the lagging node may answer. Default: `eth_getLogs` only. Treated: `eth_getLogs`,
+   * `eth_getBlockByNumber`, `eth_getBlockByHash`, `eth_blockNumber`; any other listed method is
+   * forwarded as it is (the lagging node's state is not rewound), but counted as lagged.
+   */
+  readonly methods?: readonly string[] | undefined;
+}
+
+/** {@link LaggingOptions} with the defaults filled in. */
+export interface ResolvedLaggingOptions {
+  readonly rate: number;
+  readonly blocks: number;
+  readonly style: LaggingStyle;
+  readonly methods: readonly string[];
+}
+
+/**
+ * What answering from the lagging node changed, against the real head's answer.
+ *
+ * - `logs-dropped`: `eth_getLogs`: the logs of blocks above the lagging head were left out (at
+ *   least one). In the `error` style only a `toBlock` tag other than `latest` (e.g. `pending`) gets this.
+ * - `range-error`: `eth_getLogs` (`error`) with a numeric `toBlock` above the lagging head:
+ *   -32602 `block range extends beyond current head block`.
+ * - `unknown-block`: `eth_getLogs({ blockHash })` of a block above the lagging head:
+ *   -32000 `unknown block` (geth's and anvil's answer for a hash they do not know).
+ * - `no-block`: `eth_getBlockByNumber`/`eth_getBlockByHash` of a block above the lagging head: `null`.
+ * - `lagging-head`: the lagging head stood in for `latest`: `eth_blockNumber`,
+ *   `eth_getBlockByNumber('latest')`, an `eth_getLogs` bound that is `latest` or absent.
+ * - `same`: nothing asked was above the lagging head; the real node's answer, unchanged.
+ */
+export type LaggingEffect = 'logs-dropped' | 'range-error' | 'unknown-block' | 'no-block' | 'lagging-head' | 'same';
+
+export const LAGGING_EFFECTS: readonly LaggingEffect[] = [
+  'logs-dropped',
+  'range-error',
+  'unknown-block',
+  'no-block',
+  'lagging-head',
+  'same',
+];
+
+/** How the lagging node answered one call. */
+export interface LaggingAnswer {
+  /** The lagging node's head: the real head (asked for this request) minus `blocks`, at least 0. */
+  readonly head: number;
+  readonly effect: LaggingEffect;
+  /** Logs left out of an `eth_getLogs` answer (0 unless `logs-dropped`). */
+  readonly droppedLogs: number;
+}
+
+/** Calls answered by the lagging node so far. */
+export interface LaggingAnswers {
+  readonly total: number;
+  /** Per JSON-RPC method (methods not seen are absent). */
+  readonly byMethod: Readonly<Record<string, number>>;
+  /** Per effect (zero for effects not seen). */
+  readonly byEffect: Readonly<Record<LaggingEffect, number>>;
+  /** Logs left out of `eth_getLogs` answers, in all. */
+  readonly droppedLogs: number;
+}
+
 export interface FaultyRpcProxyOptions {
   /** Probability (0..1) that a request gets a fault instead of a normal answer. Default 0. */
   readonly rate?: number | undefined;
@@ -78,7 +161,11 @@ export interface FaultyRpcProxyOptions {
   readonly kinds?: readonly FaultKind[] | undefined;
   /** Only requests calling one of these JSON-RPC methods are faulted (default: all). */
   readonly methods?: readonly string[] | undefined;
-  /** Seed of the PRNG (mulberry32) that draws faults, so that a run is reproducible. Default 1. */
+  /**
+   * Seed of the PRNG (mulberry32) that draws faults, so that a run is reproducible. Default 1.
+   * Lagging draws come from a second PRNG seeded from it, so that turning lagging on or off
+   * does not change which requests get faults, nor the reverse.
+   */
   readonly seed?: number | undefined;
   /** How long a `slow` answer is held, in ms. Default 2000. */
   readonly slowMs?: number | undefined;
@@ -95,10 +182,18 @@ export interface FaultyRpcProxyOptions {
    * Default `'rotate'`.
    */
   readonly capStyle?: CapStyle | readonly CapStyle[] | 'rotate' | undefined;
+  /**
+   * Some single calls are answered as by a node behind the head; see {@link LaggingOptions}.
+   * Default: none. {@link FaultyRpcProxy.configure} replaces the whole object (`undefined`: off).
+   */
+  readonly lagging?: LaggingOptions | undefined;
 }
 
-/** What the proxy did with a call. `upstream-down`: the node could not be reached (answered 502). */
-export type CallOutcome = 'ok' | FaultKind | 'cap-range' | 'cap-results' | 'upstream-down';
+/**
+ * What the proxy did with a call. `lagging`: answered by the lagging node (see
+ * {@link FaultyRpcCall.lagging}). `upstream-down`: the node could not be reached (answered 502).
+ */
+export type CallOutcome = 'ok' | FaultKind | 'cap-range' | 'cap-results' | 'lagging' | 'upstream-down';
 
 /** One JSON-RPC call seen by the proxy (a batch gives one per element, all with the same outcome). */
 export interface FaultyRpcCall {
@@ -111,6 +206,8 @@ export interface FaultyRpcCall {
   readonly outcome: CallOutcome | 'pending';
   /** The style of a cap rejection (also set for a `slow` call that a cap rejected). */
   readonly capStyle?: CapStyle;
+  /** How the lagging node answered (also set for a `slow` call it answered). */
+  readonly lagging?: LaggingAnswer;
 }
 
 export interface CapRejections {
@@ -130,6 +227,7 @@ export interface ResolvedFaultyRpcProxyOptions {
   readonly maxBlockRange: number | undefined;
   readonly maxResults: number | undefined;
   readonly capStyle: readonly CapStyle[] | 'rotate';
+  readonly lagging: ResolvedLaggingOptions | undefined;
 }
 
 interface JsonRpcRequest {
@@ -145,7 +243,16 @@ interface MutableCall {
   batch: boolean;
   outcome: CallOutcome | 'pending';
   capStyle?: CapStyle;
+  lagging?: LaggingAnswer;
 }
+
+/** What a call's outcome comes with. */
+interface OutcomeDetail {
+  readonly capStyle?: CapStyle;
+  readonly lagging?: LaggingAnswer;
+}
+
+type Settle = (outcome: CallOutcome, detail?: OutcomeDetail) => void;
 
 /** An answer to write: status, headers, body. */
 interface Answer {
@@ -193,8 +300,28 @@ function resolveOptions(options: FaultyRpcProxyOptions): ResolvedFaultyRpcProxyO
     maxBlockRange: positive('maxBlockRange', options.maxBlockRange),
     maxResults: positive('maxResults', options.maxResults),
     capStyle: style === 'rotate' ? 'rotate' : typeof style === 'string' ? [style as CapStyle] : style,
+    lagging: resolveLagging(options.lagging),
   };
 }
+
+function resolveLagging(lagging: LaggingOptions | undefined): ResolvedLaggingOptions | undefined {
+  if (lagging === undefined) return undefined;
+  const { rate } = lagging;
+  if (!(rate >= 0 && rate <= 1)) throw new RangeError(`lagging.rate must be within 0..1, got ${rate}`);
+  const blocks = lagging.blocks ?? 1;
+  if (!(Number.isInteger(blocks) && blocks >= 1))
+    throw new RangeError(`lagging.blocks must be a positive integer, got ${blocks}`);
+  const style = lagging.style ?? 'silent';
+  if (style !== 'silent' && style !== 'error')
+    throw new RangeError(`lagging.style must be 'silent' or 'error', got ${String(style)}`);
+  const methods = lagging.methods ?? ['eth_getLogs'];
+  if (methods.length === 0) throw new RangeError('lagging.methods must not be empty');
+  return { rate, blocks, style, methods };
+}
+
+/** The lagging draws' PRNG is seeded with `seed ^ LAGGING_SEED_MASK`: a stream apart from the fault draws'. */
+const LAGGING_SEED_MASK = 0x4c414747;
+const laggingPrng = (seed: number): (() => number) => createPrng(seed ^ LAGGING_SEED_MASK);
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
@@ -212,15 +339,54 @@ const rpcError = (id: unknown, code: number, message: string, data?: unknown): s
     error: data === undefined ? { code, message } : { code, message, data },
   });
 
+const rpcResult = (id: unknown, result: unknown): string => JSON.stringify({ jsonrpc: '2.0', id: id ?? null, result });
+
+/** A JSON-RPC answer body, parsed; undefined when it is not a JSON object. */
+function parseAnswer(text: string): { result?: unknown; error?: unknown } | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The number of a block header (a JSON-RPC block object); undefined for `null` and anything else. */
+function headerNumber(header: unknown): number | undefined {
+  return typeof header === 'object' && header !== null
+    ? blockNumberOf((header as Record<string, unknown>)['number'])
+    : undefined;
+}
+
+/** What the lagging node answers, and how that differs from the real head's answer. */
+interface LaggedAnswer {
+  readonly answer: Answer;
+  readonly effect: LaggingEffect;
+  readonly droppedLogs?: number;
+}
+
 /**
  * A loopback HTTP JSON-RPC proxy in front of a node that injects the faults public RPC
- * endpoints produce (HTTP 429/5xx, resets, slow answers, transient JSON-RPC errors) and
- * enforces `eth_getLogs` caps with the error wording of real providers, so that retry and
- * range-splitting logic can be tested against a real node.
+ * endpoints produce (HTTP 429/5xx, resets, slow answers, transient JSON-RPC errors),
+ * enforces `eth_getLogs` caps with the error wording of real providers, and can answer some
+ * calls as a node behind the head would (a load balancer over nodes not in step), so that
+ * retry, range-splitting and head-tracking logic can be tested against a real node.
  *
  * Faults are drawn per HTTP request (a batch is one request) by a seeded PRNG, for requests
  * calling one of `methods`; {@link failNext} queues faults that take precedence. Caps apply to
- * single `eth_getLogs` calls whose `fromBlock`/`toBlock` are both numbers.
+ * single `eth_getLogs` calls whose `fromBlock`/`toBlock` are both numbers. Lagging answers are
+ * drawn by a second seeded PRNG for single calls of one of `lagging.methods`; like the caps,
+ * lagging leaves batches alone (forwarded as they are; the library sends none).
+ *
+ * A call gets at most one treatment, the first that applies of:
+ * 1. a fault other than `slow` (queued or drawn);
+ * 2. the block-range cap;
+ * 3. the lagging node (its answer is final: the result cap does not look at it);
+ * 4. the result cap.
+ *
+ * `slow` only delays: the answer it holds gets treatments 2–4. Every eligible request draws
+ * from the lagging PRNG, even one that a fault or the range cap then takes, so that which
+ * requests lag does not depend on the faults.
  */
 export class FaultyRpcProxy {
   readonly #calls: MutableCall[] = [];
@@ -228,6 +394,7 @@ export class FaultyRpcProxy {
   #raw: FaultyRpcProxyOptions;
   #options: ResolvedFaultyRpcProxyOptions;
   #random: () => number;
+  #laggingRandom: () => number;
   #forced: FaultKind[] = [];
   #rangeTurn = 0;
   #resultTurn = 0;
@@ -241,6 +408,7 @@ export class FaultyRpcProxy {
     this.#raw = { ...options };
     this.#options = resolveOptions(this.#raw);
     this.#random = createPrng(this.#options.seed);
+    this.#laggingRandom = laggingPrng(this.#options.seed);
   }
 
   /** Every JSON-RPC call seen so far, in arrival order. */
@@ -284,27 +452,48 @@ export class FaultyRpcProxy {
     return { range, results, byStyle };
   }
 
+  /** Calls answered by the lagging node so far, per method and per effect. */
+  laggingAnswers(): LaggingAnswers {
+    const byEffect = Object.fromEntries(LAGGING_EFFECTS.map((effect) => [effect, 0])) as Record<LaggingEffect, number>;
+    const byMethod: Record<string, number> = {};
+    let total = 0;
+    let droppedLogs = 0;
+    for (const call of this.#calls) {
+      if (call.lagging === undefined) continue;
+      total++;
+      byEffect[call.lagging.effect]++;
+      byMethod[call.method] = (byMethod[call.method] ?? 0) + 1;
+      droppedLogs += call.lagging.droppedLogs;
+    }
+    return { total, byMethod, byEffect, droppedLogs };
+  }
+
   /**
-   * Forgets the calls seen, drops queued {@link failNext} faults, restarts the PRNG from the
+   * Forgets the calls seen, drops queued {@link failNext} faults, restarts the PRNGs from the
    * seed and the cap-style rotation from its first style. Options stay.
    */
   reset(): void {
     this.#calls.length = 0;
     this.#forced = [];
     this.#random = createPrng(this.#options.seed);
+    this.#laggingRandom = laggingPrng(this.#options.seed);
     this.#rangeTurn = 0;
     this.#resultTurn = 0;
   }
 
   /**
    * Changes options at runtime; keys absent keep their value, keys set to `undefined` go back
-   * to their default (no cap for `maxBlockRange`/`maxResults`). A given `seed` restarts the PRNG.
+   * to their default (no cap for `maxBlockRange`/`maxResults`, no lagging for `lagging`). A given
+   * `seed` restarts both PRNGs.
    */
   configure(options: FaultyRpcProxyOptions): this {
     const raw = { ...this.#raw, ...options };
     this.#options = resolveOptions(raw);
     this.#raw = raw;
-    if ('seed' in options) this.#random = createPrng(this.#options.seed);
+    if ('seed' in options) {
+      this.#random = createPrng(this.#options.seed);
+      this.#laggingRandom = laggingPrng(this.#options.seed);
+    }
     return this;
   }
 
@@ -359,14 +548,18 @@ export class FaultyRpcProxy {
         outcome: 'pending',
       }));
       this.#calls.push(...records);
-      const settle = (outcome: CallOutcome, capStyle?: CapStyle) => {
+      const settle: Settle = (outcome, detail = {}) => {
         for (const record of records) {
           record.outcome = outcome;
-          if (capStyle !== undefined) record.capStyle = capStyle;
+          if (detail.capStyle !== undefined) record.capStyle = detail.capStyle;
+          if (detail.lagging !== undefined) record.lagging = detail.lagging;
         }
       };
 
+      const single = !batch && items.length === 1 ? items[0] : undefined;
       const fault = records.length === 0 ? undefined : this.#drawFault(records.map((r) => r.method));
+      // Drawn before a fault may take the request, so that the lagging draws do not depend on faults.
+      const lagging = single === undefined ? undefined : this.#drawLagging(records[0]!.method);
       if (fault !== undefined && fault !== 'slow') {
         settle(fault);
         if (fault === 'reset') request.socket.destroy();
@@ -374,8 +567,7 @@ export class FaultyRpcProxy {
         return;
       }
 
-      const single = !batch && items.length === 1 ? items[0] : undefined;
-      const answer = await this.#forward(body, single, settle);
+      const answer = await this.#forward(body, single, lagging, settle);
       if (fault === 'slow') {
         settle('slow');
         await this.#hold(this.#options.slowMs);
@@ -413,6 +605,13 @@ export class FaultyRpcProxy {
     const hit = this.#random() < rate;
     const kind = kinds[Math.floor(this.#random() * kinds.length)];
     return hit ? kind : undefined;
+  }
+
+  /** The lagging options when a single call of `method` is to be answered by the lagging node. */
+  #drawLagging(method: string): ResolvedLaggingOptions | undefined {
+    const lagging = this.#options.lagging;
+    if (lagging === undefined || lagging.rate === 0 || !lagging.methods.includes(method)) return undefined;
+    return this.#laggingRandom() < lagging.rate ? lagging : undefined;
   }
 
   #faultAnswer(kind: Exclude<FaultKind, 'reset' | 'slow'>, items: readonly JsonRpcRequest[], batch: boolean): Answer {
@@ -455,24 +654,54 @@ export class FaultyRpcProxy {
     }
   }
 
-  /** Forwards `body` to the node, applying the `eth_getLogs` caps to a single call. */
+  /**
+   * Forwards `body` to the node, applying the `eth_getLogs` caps to a single call, or has the
+   * lagging node answer it when `lagging` was drawn (after the range cap, before the result cap).
+   */
   async #forward(
     body: string,
     single: JsonRpcRequest | undefined,
-    settle: (outcome: CallOutcome, capStyle?: CapStyle) => void,
+    lagging: ResolvedLaggingOptions | undefined,
+    settle: Settle,
   ): Promise<Answer> {
     const range = single?.method === 'eth_getLogs' ? logRangeOf(single.params) : undefined;
     const { maxBlockRange, maxResults } = this.#options;
     if (range !== undefined && maxBlockRange !== undefined && range.to - range.from + 1 > maxBlockRange) {
       const style = this.#pickStyle('range', RANGE_CAP_STYLES);
-      settle('cap-range', style);
+      settle('cap-range', { capStyle: style });
       return rangeCapAnswer(style, single?.id, range, maxBlockRange);
     }
 
+    let upstream: Answer;
+    try {
+      if (single !== undefined && lagging !== undefined) {
+        const { head, answer, effect, droppedLogs } = await this.#answerLagging(single, lagging);
+        settle('lagging', { lagging: { head, effect, droppedLogs: droppedLogs ?? 0 } });
+        return answer;
+      }
+      upstream = await this.#post(body);
+    } catch (error) {
+      settle('upstream-down');
+      return { status: 502, headers: { 'content-type': 'text/plain' }, body: `upstream unreachable: ${String(error)}` };
+    }
+
+    if (range !== undefined && maxResults !== undefined) {
+      const logs = resultOf(upstream.body);
+      if (logs !== undefined && logs.length > maxResults) {
+        const style = this.#pickStyle('results', RESULT_CAP_STYLES);
+        settle('cap-results', { capStyle: style });
+        const suggestedTo = largestPrefixWithin(logs, range.from, maxResults);
+        return resultCapAnswer(style, single?.id, { from: range.from, to: suggestedTo }, maxResults);
+      }
+    }
+    settle('ok');
+    return upstream;
+  }
+
+  /** Sends `body` to the node; its answer (any status). Throws when the node cannot be reached. */
+  async #post(body: string): Promise<Answer> {
     const controller = new AbortController();
     this.#upstream.add(controller);
-    let status: number;
-    let text: string;
     try {
       const upstream = await fetch(this.#target, {
         method: 'POST',
@@ -480,26 +709,120 @@ export class FaultyRpcProxy {
         body,
         signal: controller.signal,
       });
-      status = upstream.status;
-      text = await upstream.text();
-    } catch (error) {
-      settle('upstream-down');
-      return { status: 502, headers: { 'content-type': 'text/plain' }, body: `upstream unreachable: ${String(error)}` };
+      return { status: upstream.status, headers: JSON_TYPE, body: await upstream.text() };
     } finally {
       this.#upstream.delete(controller);
     }
+  }
 
-    if (range !== undefined && maxResults !== undefined) {
-      const logs = resultOf(text);
-      if (logs !== undefined && logs.length > maxResults) {
-        const style = this.#pickStyle('results', RESULT_CAP_STYLES);
-        settle('cap-results', style);
-        const suggestedTo = largestPrefixWithin(logs, range.from, maxResults);
-        return resultCapAnswer(style, single?.id, { from: range.from, to: suggestedTo }, maxResults);
+  /** The `result` of a call the proxy makes itself. Throws when the node is unreachable or answers no result. */
+  async #ask(method: string, params: readonly unknown[]): Promise<unknown> {
+    const { body } = await this.#post(JSON.stringify({ jsonrpc: '2.0', id: 'faulty-rpc-proxy', method, params }));
+    const answer = parseAnswer(body);
+    if (answer === undefined || !('result' in answer)) throw new Error(`${method} got no result: ${body}`);
+    return answer.result;
+  }
+
+  /**
+   * `call` answered as by a node `lagging.blocks` behind the real head, which is asked of the
+   * node first: see {@link LaggingEffect} for what that changes, method by method.
+   */
+  async #answerLagging(
+    call: JsonRpcRequest,
+    lagging: ResolvedLaggingOptions,
+  ): Promise<LaggedAnswer & { head: number }> {
+    const realHead = blockNumberOf(await this.#ask('eth_blockNumber', []));
+    if (realHead === undefined) throw new Error('eth_blockNumber did not answer a block number');
+    const head = Math.max(0, realHead - lagging.blocks);
+    return { head, ...(await this.#lagged(call, head, lagging.style)) };
+  }
+
+  async #lagged(call: JsonRpcRequest, head: number, style: LaggingStyle): Promise<LaggedAnswer> {
+    const params: readonly unknown[] = Array.isArray(call.params) ? call.params : [];
+    const answer = (body: string): Answer => ({ status: 200, headers: JSON_TYPE, body });
+    const forward = (rewritten?: readonly unknown[]): Promise<Answer> =>
+      this.#post(JSON.stringify(rewritten === undefined ? call : { ...call, params: rewritten }));
+
+    switch (call.method) {
+      case 'eth_blockNumber':
+        return { answer: answer(rpcResult(call.id, hex(head))), effect: 'lagging-head' };
+      case 'eth_getBlockByNumber': {
+        const [block, ...rest] = params;
+        if (block === 'latest') return { answer: await forward([hex(head), ...rest]), effect: 'lagging-head' };
+        const number = blockNumberOf(block);
+        if (number !== undefined && number > head)
+          return { answer: answer(rpcResult(call.id, null)), effect: 'no-block' };
+        return { answer: await forward(), effect: 'same' };
       }
+      case 'eth_getBlockByHash': {
+        const real = await forward();
+        const number = headerNumber(parseAnswer(real.body)?.result);
+        if (number !== undefined && number > head)
+          return { answer: answer(rpcResult(call.id, null)), effect: 'no-block' };
+        return { answer: real, effect: 'same' };
+      }
+      case 'eth_getLogs':
+        return this.#laggedLogs(call, params, head, style, forward);
+      default:
+        return { answer: await forward(), effect: 'same' };
     }
-    settle('ok');
-    return { status, headers: JSON_TYPE, body: text };
+  }
+
+  async #laggedLogs(
+    call: JsonRpcRequest,
+    params: readonly unknown[],
+    head: number,
+    style: LaggingStyle,
+    forward: (rewritten?: readonly unknown[]) => Promise<Answer>,
+  ): Promise<LaggedAnswer> {
+    const [filter, ...rest] = params;
+    if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
+      return { answer: await forward(), effect: 'same' };
+    const fields = filter as Record<string, unknown>;
+
+    if (fields['blockHash'] !== undefined) {
+      // EIP-234: a block the node has not seen yet is unknown to it.
+      const number = headerNumber(await this.#ask('eth_getBlockByHash', [fields['blockHash'], false]));
+      if (number !== undefined && number > head)
+        return {
+          answer: { status: 200, headers: JSON_TYPE, body: rpcError(call.id, -32000, 'unknown block') },
+          effect: 'unknown-block',
+        };
+      return { answer: await forward(), effect: 'same' };
+    }
+
+    // The node reads `latest` (and an absent bound, which means `latest`) as its own head.
+    const bound = (value: unknown): unknown => (value === undefined || value === 'latest' ? hex(head) : value);
+    const fromBlock = bound(fields['fromBlock']);
+    const toBlock = bound(fields['toBlock']);
+    const atItsHead = fromBlock !== fields['fromBlock'] || toBlock !== fields['toBlock'];
+    const to = blockNumberOf(toBlock);
+    if (style === 'error' && to !== undefined && to > head)
+      return {
+        answer: {
+          status: 200,
+          headers: JSON_TYPE,
+          body: rpcError(call.id, -32602, 'block range extends beyond current head block'),
+        },
+        effect: 'range-error',
+      };
+
+    const real = await forward(atItsHead ? [{ ...fields, fromBlock, toBlock }, ...rest] : undefined);
+    const parsed = parseAnswer(real.body);
+    const logs = parsed?.result;
+    if (!Array.isArray(logs)) return { answer: real, effect: atItsHead ? 'lagging-head' : 'same' };
+    // The node has no log of a block above its head, whatever the range asked.
+    const kept = logs.filter((log: { blockNumber?: unknown } | null) => {
+      const block = blockNumberOf(log?.blockNumber);
+      return block === undefined || block <= head;
+    });
+    const droppedLogs = logs.length - kept.length;
+    if (droppedLogs === 0) return { answer: real, effect: atItsHead ? 'lagging-head' : 'same' };
+    return {
+      answer: { ...real, body: JSON.stringify({ ...parsed, result: kept }) },
+      effect: 'logs-dropped',
+      droppedLogs,
+    };
   }
 
   /** The next style for a violation of the range cap or the result cap. */

@@ -6,8 +6,9 @@ import type { ResponseSubmittedEvent } from '../events/ResponseSubmittedEvent.js
 import type { TaskPublishedEvent } from '../events/TaskPublishedEvent.js';
 import type { TaskStatusChangedEvent } from '../events/TaskStatusChangedEvent.js';
 import { NEXUS_TOPIC0S } from '../nexus/nexusEventTopics.js';
-import { shareLatestBlockRequests } from '../rpc/shareLatestBlockRequests.js';
+import { shareBlockRequests } from '../rpc/shareBlockRequests.js';
 import { BlockSpan } from '../source/BlockSpan.js';
+import { NexusBloom } from '../source/NexusBloom.js';
 import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
 import { pollLogs } from '../source/pollLogs.js';
 import type { StreamOptions } from '../streams/StreamOptions.js';
@@ -75,12 +76,13 @@ export interface NexusEvents {
  */
 export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
   const resolved = resolveOptions(options);
-  const rpc = shareLatestBlockRequests(resolved.rpc);
+  const rpc = shareBlockRequests(resolved.rpc);
   const diagnostics = new Subject<NexusDiagnostic>();
   const report = (diagnostic: NexusDiagnostic): void => diagnostics.next(diagnostic);
 
   // Learnt from the node's refusals, shared by the poller and every stream's reads.
   const span = new BlockSpan(resolved.maxBlockRange);
+  const bloom = new NexusBloom(resolved.address.lower, NEXUS_TOPIC0S);
 
   const live$ = pollLogs({
     rpc,
@@ -88,6 +90,7 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     address: resolved.address.lower,
     topics: NEXUS_TOPIC0S,
     span,
+    bloom,
     pollInterval: resolved.pollInterval,
     confirmations: resolved.confirmations,
     report,
@@ -102,6 +105,7 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     address: resolved.address.lower,
     confirmations: resolved.confirmations,
     span,
+    bloom,
     live$,
     report,
   };

@@ -1,17 +1,32 @@
 import type { ObservableInput } from 'rxjs';
 
 /**
- * The `eth_getLogs` filter the library sends: one address, topic0 in a set, a closed
- * block range.
+ * The `eth_getLogs` filters the library sends: one address, topic0 in a set, and either a
+ * closed block range or one block named by its hash (EIP-234). The newest blocks of a
+ * read are asked for by hash, so that a node that has not seen them yet answers
+ * "unknown block" instead of a silently incomplete list.
  *
  * @example
  * ```ts
  * import type { GetLogsFilter } from 'ogpu-events';
  *
- * const filter: GetLogsFilter = { address: nexusAddress, topics: [[topic0]], fromBlock: 100, toBlock: 199 };
+ * const range: GetLogsFilter = { address: nexusAddress, topics: [[topic0]], fromBlock: 100, toBlock: 199 };
+ * const oneBlock: GetLogsFilter = { address: nexusAddress, topics: [[topic0]], blockHash };
  * ```
  */
-export interface GetLogsFilter {
+export type GetLogsFilter = GetLogsRangeFilter | GetLogsBlockHashFilter;
+
+/**
+ * An `eth_getLogs` filter over a closed block range.
+ *
+ * @example
+ * ```ts
+ * import type { GetLogsRangeFilter } from 'ogpu-events';
+ *
+ * const filter: GetLogsRangeFilter = { address: nexusAddress, topics: [[topic0]], fromBlock: 100, toBlock: 199 };
+ * ```
+ */
+export interface GetLogsRangeFilter {
   /** The Nexus address, lower case. */
   readonly address: string;
   /** `[[topic0, …]]`: logs whose topic0 is any of these. */
@@ -20,6 +35,28 @@ export interface GetLogsFilter {
   readonly fromBlock: number;
   /** Last block, inclusive. */
   readonly toBlock: number;
+  readonly blockHash?: undefined;
+}
+
+/**
+ * An `eth_getLogs` filter for the one block with this hash (EIP-234).
+ *
+ * @example
+ * ```ts
+ * import type { GetLogsBlockHashFilter } from 'ogpu-events';
+ *
+ * const filter: GetLogsBlockHashFilter = { address: nexusAddress, topics: [[topic0]], blockHash };
+ * ```
+ */
+export interface GetLogsBlockHashFilter {
+  /** The Nexus address, lower case. */
+  readonly address: string;
+  /** `[[topic0, …]]`: logs whose topic0 is any of these. */
+  readonly topics: readonly (readonly string[])[];
+  /** The block's hash, lower case. */
+  readonly blockHash: string;
+  readonly fromBlock?: undefined;
+  readonly toBlock?: undefined;
 }
 
 /**
@@ -40,18 +77,25 @@ export interface GetLogsFilter {
  * const hex = (n: number) => `0x${n.toString(16)}`;
  * const rpc: NexusRpc = {
  *   getBlock: (block) => provider.send('eth_getBlockByNumber', [block === 'latest' ? block : hex(block), false]),
- *   getLogs: (f) => provider.send('eth_getLogs', [{ ...f, fromBlock: hex(f.fromBlock), toBlock: hex(f.toBlock) }]),
+ *   getLogs: (f) =>
+ *     provider.send('eth_getLogs', [
+ *       f.blockHash === undefined ? { ...f, fromBlock: hex(f.fromBlock), toBlock: hex(f.toBlock) } : f,
+ *     ]),
  *   getCode: (address) => provider.send('eth_getCode', [address, 'latest']),
  * };
  * ```
  */
 export interface NexusRpc {
   /**
-   * `eth_getBlockByNumber(block, false)`: the block (only `number`, `hash` and
-   * `parentHash` are read), or `null` when the chain has no such block.
+   * `eth_getBlockByNumber(block, false)`: the block (only `number`, `hash`, `parentHash`
+   * and `logsBloom` are read), or `null` when the chain has no such block.
    */
   getBlock(block: number | 'latest'): ObservableInput<unknown>;
-  /** `eth_getLogs`: the matching logs, as the node returns them. */
+  /**
+   * `eth_getLogs`: the matching logs, as the node returns them. The filter is a block
+   * range or, for the newest blocks of a read, one block hash (EIP-234); a node that does
+   * not know that hash should fail ("unknown block"), which the library retries.
+   */
   getLogs(filter: GetLogsFilter): ObservableInput<unknown>;
   /** `eth_getCode(address, 'latest')`: checked once when polling starts, to fail fast on a wrong address. */
   getCode(address: string): ObservableInput<unknown>;

@@ -15,7 +15,12 @@ export type RpcFailureClass =
       readonly suggested?: { readonly fromBlock: number; readonly toBlock: number };
       readonly limit?: number;
     }
-  | { readonly kind: 'transient'; readonly retryAfterMs?: number }
+  | {
+      readonly kind: 'transient';
+      readonly retryAfterMs?: number;
+      /** The node does not have the block asked for yet: it is behind the one that gave the head. */
+      readonly lagging?: true;
+    }
   | { readonly kind: 'fatal' };
 
 /**
@@ -38,6 +43,21 @@ const RANGE_MESSAGES: readonly RegExp[] = [
   /limit the query to/i, // Base: "please limit the query to at most 1000 blocks"
   /logs matched by query exceeds/i, // Arbitrum: "logs matched by query exceeds limit of 10000"
   /range allowed/i, // Blast: "exceeds the range allowed for your plan (5000 > 3000)"
+];
+
+/**
+ * What a node says when asked about a block it has not seen yet: the hash of a block it
+ * does not know (EIP-234), or a range past its head (current geth, Nethermind, Besu,
+ * Erigon and reth refuse those; execution-apis #875). The library only asks for blocks at
+ * or below a head it was given, so these mean the answering node is behind: retried.
+ * Matched before the range messages, since "invalid block range" would match those.
+ */
+const LAGGING_MESSAGES: readonly RegExp[] = [
+  /unknown block/i, // geth, anvil: eth_getLogs({ blockHash }) of a block it does not know
+  /beyond (?:the )?(?:current )?head/i, // geth: "block range extends beyond current head block"
+  /invalid block range/i, // reth, nanoreth: toBlock past the head
+  /header (?:for hash )?not found/i, // geth: a numbered block it does not have
+  /after last accepted block/i, // Avalanche: "requested to block X after last accepted block Y"
 ];
 
 /** A refusal for the number of logs (not blocks): its numbers are not block limits. */
@@ -120,6 +140,14 @@ const FATAL_HTTP_STATUSES: ReadonlySet<number> = new Set([400, 401, 403, 404, 40
  * hopeless is transient: the poller waits for a node rather than dying on it.
  */
 export function classifyRpcFailure(failure: RpcFailure, method: string): RpcFailureClass {
+  if (
+    (method === 'eth_getLogs' || method === 'eth_getBlockByNumber') &&
+    LAGGING_MESSAGES.some((pattern) => pattern.test(failure.message))
+  ) {
+    return failure.retryAfterMs === undefined
+      ? { kind: 'transient', lagging: true }
+      : { kind: 'transient', retryAfterMs: failure.retryAfterMs, lagging: true };
+  }
   if (method === 'eth_getLogs' && RANGE_MESSAGES.some((pattern) => pattern.test(failure.message))) {
     return rangeClass(failure.message);
   }

@@ -12,12 +12,14 @@ export function jsonRpcCalls(send: (method: string, params: unknown[]) => Observ
     getBlock: (block) => send('eth_getBlockByNumber', [block === 'latest' ? 'latest' : toQuantity(block), false]),
     getLogs: (filter) =>
       send('eth_getLogs', [
-        {
-          address: filter.address,
-          topics: filter.topics,
-          fromBlock: toQuantity(filter.fromBlock),
-          toBlock: toQuantity(filter.toBlock),
-        },
+        filter.blockHash === undefined
+          ? {
+              address: filter.address,
+              topics: filter.topics,
+              fromBlock: toQuantity(filter.fromBlock),
+              toBlock: toQuantity(filter.toBlock),
+            }
+          : { address: filter.address, topics: filter.topics, blockHash: filter.blockHash },
       ]),
     getCode: (address) => send('eth_getCode', [address, 'latest']),
   };

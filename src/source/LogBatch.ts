@@ -27,3 +27,20 @@ export interface LogBatch {
    */
   readonly rewound?: true;
 }
+
+/**
+ * A batch as the readers make it: with the order in which its answer arrived among all
+ * reads of the process, so that a stream can tell which of two reads of the same blocks
+ * saw the chain later (the later one wins when they disagree after a reorg).
+ */
+export interface ReadLogBatch extends LogBatch {
+  readonly readAt: number;
+}
+
+let reads = 0;
+
+/** The next read sequence number: increasing over the life of the process. */
+export function nextReadAt(): number {
+  reads += 1;
+  return reads;
+}

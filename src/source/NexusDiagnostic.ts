@@ -134,6 +134,29 @@ export interface ReorgDiagnostic {
 }
 
 /**
+ * A node behind the one that gave the head answered: it did not know a block the
+ * poller had already seen (the hash of the newest block read, or a block below the head).
+ * The request is retried (an `rpc-retry` follows) and nothing is lost: the library reads
+ * the newest block of every range by its hash, so a lagging node cannot answer for it
+ * silently. Frequent ones mean an endpoint balancing over nodes out of step.
+ *
+ * @example
+ * ```ts
+ * nexus.diagnostics$
+ *   .pipe(filter((d): d is LaggingNodeDiagnostic => d.kind === 'lagging-node'))
+ *   .subscribe((d) => console.info(`${d.method}: a node behind the head answered (${d.reason})`));
+ * ```
+ */
+export interface LaggingNodeDiagnostic {
+  /** Discriminant: `'lagging-node'`. */
+  readonly kind: 'lagging-node';
+  /** The JSON-RPC method, e.g. `eth_getLogs`. */
+  readonly method: string;
+  /** What gave the node away, e.g. `unknown block` or `no block 1234 although the head is above it`. */
+  readonly reason: string;
+}
+
+/**
  * Something a client noticed and handled without failing a stream, published on
  * `nexus.diagnostics$` (and passed to `onDiagnostic` of {@link logPoller$}).
  *
@@ -145,4 +168,9 @@ export interface ReorgDiagnostic {
  * ```
  */
 export type NexusDiagnostic =
-  InvalidLogDiagnostic | UndecodableLogDiagnostic | RpcRetryDiagnostic | RangeSplitDiagnostic | ReorgDiagnostic;
+  | InvalidLogDiagnostic
+  | UndecodableLogDiagnostic
+  | RpcRetryDiagnostic
+  | RangeSplitDiagnostic
+  | ReorgDiagnostic
+  | LaggingNodeDiagnostic;

@@ -27,6 +27,8 @@ export function describeDiagnostic(diagnostic: NexusDiagnostic): string {
       }`;
     case 'invalid-log':
       return `skipped a malformed log: ${d.reason.join('; ')}`;
+    case 'lagging-node':
+      return `${d.method} answered by a node behind the head (${d.reason}); asking again`;
     case 'undecodable-log':
       return `${d.stream ?? d.event} skipped a log that does not decode: ${d.reason.join('; ')}`;
   }

@@ -4,6 +4,7 @@ import { resolveOptions, validateBlockNumber } from '../client/resolveOptions.js
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 import { NEXUS_TOPIC0S } from '../nexus/nexusEventTopics.js';
 import { BlockSpan } from './BlockSpan.js';
+import { NexusBloom } from './NexusBloom.js';
 import type { LogBatch } from './LogBatch.js';
 import type { NexusDiagnostic } from './NexusDiagnostic.js';
 import { pollLogs } from './pollLogs.js';
@@ -63,6 +64,7 @@ export function logPoller$(options: LogPollerOptions): Observable<LogBatch> {
       address: resolved.address.lower,
       topics: NEXUS_TOPIC0S,
       span: new BlockSpan(resolved.maxBlockRange),
+      bloom: new NexusBloom(resolved.address.lower, NEXUS_TOPIC0S),
       pollInterval: resolved.pollInterval,
       confirmations: resolved.confirmations,
       fromBlock,

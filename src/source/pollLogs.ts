@@ -19,8 +19,10 @@ import { NexusNotFoundError } from '../errors/NexusNotFoundError.js';
 import { afterEach } from '../internal/afterEach.js';
 import { checksumHex40 } from '../internal/address.js';
 import { type BlockAnchor, BlockHashWindow } from './BlockHashWindow.js';
-import type { LogBatch } from './LogBatch.js';
-import { type LogRangeReader, readLogRange } from './readLogRange.js';
+import type { ReadLogBatch } from './LogBatch.js';
+import { ChainMoved } from './ChainMoved.js';
+import { coalesceBatches } from './coalesceBatches.js';
+import { type ProvenRangeReader, readProvenRange } from './readProvenRange.js';
 import { requestBlock, requestHasCode, requestLatestBlock } from './rpcRequests.js';
 
 /**
@@ -32,7 +34,7 @@ import { requestBlock, requestHasCode, requestLatestBlock } from './rpcRequests.
 export const REORG_MEMORY_BLOCKS = 128;
 
 /** A resolved, validated poller configuration. */
-export interface PollLogsConfig extends LogRangeReader {
+export interface PollLogsConfig extends ProvenRangeReader {
   /** Milliseconds between polls. */
   readonly pollInterval: number;
   /** Blocks at or below `head - confirmations` are read. */
@@ -62,12 +64,14 @@ export interface PollLogsConfig extends LogRangeReader {
  * never overlap; the cursor moves past a chunk only after its batch was delivered.
  * The first batch read after a rewind has `rewound: true`.
  */
-export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
+export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
   return defer(() => {
     const anchors = new BlockHashWindow(REORG_MEMORY_BLOCKS);
     let cursor = config.fromBlock;
     let lastHeadHash: string | undefined;
     let rewound = false;
+    // After a rewind: the highest block delivered before it, re-read as one batch.
+    let delivered = -1;
     // Never rewind below an explicit start: blocks below it were not asked for.
     const floor = config.fromBlock ?? 0;
     let startAnchored = config.fromBlock === undefined || config.fromBlock === 0;
@@ -103,6 +107,7 @@ export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
           );
           // Without an ancestor every remembered hash is stale: forget them all.
           anchors.forgetFrom(ancestor === undefined ? 0 : resumeAt);
+          delivered = (cursor ?? resumeAt) - 1;
           cursor = resumeAt;
           rewound = true;
           config.report({
@@ -117,10 +122,11 @@ export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
       );
 
     /** Reads `[cursor, end]` (end's header fetched first) and anchors the chain at `end`. */
-    const readUpTo = (end: RpcBlockHeader): Observable<LogBatch> => {
+    const readUpTo = (end: RpcBlockHeader): Observable<ReadLogBatch> => {
       const start = cursor ?? end.number + 1;
+      const read$ = readProvenRange(config, start, end);
       return concat(
-        readLogRange(config, start, end.number).pipe(
+        (rewound ? read$.pipe(coalesceBatches(delivered)) : read$).pipe(
           map((batch) => {
             if (!rewound) return batch;
             rewound = false;
@@ -138,7 +144,7 @@ export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
     };
 
     /** One tick's work; `known` are headers this tick already fetched. */
-    const poll = (head: RpcBlockHeader, known: readonly RpcBlockHeader[] = []): Observable<LogBatch> => {
+    const poll = (head: RpcBlockHeader, known: readonly RpcBlockHeader[] = []): Observable<ReadLogBatch> => {
       if (head.hash === lastHeadHash) return EMPTY;
       const confirmed = head.number - config.confirmations;
       const endHeader$ = confirmed === head.number ? of(head) : header(confirmed);
@@ -235,6 +241,3 @@ export function pollLogs(config: PollLogsConfig): Observable<LogBatch> {
     );
   });
 }
-
-/** The confirmed block vanished between the head request and its own: abandon the tick. */
-class ChainMoved extends Error {}

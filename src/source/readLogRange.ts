@@ -1,7 +1,7 @@
 import { EMPTY, type Observable, catchError, defer, expand, map, queueScheduler, throwError } from 'rxjs';
 import { RpcRequestError } from '../errors/RpcRequestError.js';
 import type { BlockSpan } from './BlockSpan.js';
-import type { LogBatch } from './LogBatch.js';
+import { type ReadLogBatch, nextReadAt } from './LogBatch.js';
 import { LogRangeRefusal, type RequestContext, requestLogs } from './rpcRequests.js';
 import { validateRpcLogs } from './validateRpcLogs.js';
 
@@ -24,8 +24,8 @@ export interface LogRangeReader extends RequestContext {
  * the read with an {@link RpcRequestError}. Completes after `toBlock`; emits nothing if
  * the range is empty.
  */
-export function readLogRange(reader: LogRangeReader, fromBlock: number, toBlock: number): Observable<LogBatch> {
-  const readChunk = (start: number, span: number): Observable<LogBatch> => {
+export function readLogRange(reader: LogRangeReader, fromBlock: number, toBlock: number): Observable<ReadLogBatch> {
+  const readChunk = (start: number, span: number): Observable<ReadLogBatch> => {
     const end = Math.min(toBlock, start + span - 1);
     return requestLogs(reader, {
       address: reader.address,
@@ -35,7 +35,12 @@ export function readLogRange(reader: LogRangeReader, fromBlock: number, toBlock:
     }).pipe(
       map((result) => {
         reader.span.succeeded(end - start + 1);
-        return { fromBlock: start, toBlock: end, logs: validateRpcLogs(result, reader.address, reader.report) };
+        return {
+          fromBlock: start,
+          toBlock: end,
+          logs: validateRpcLogs(result, reader.address, reader.report),
+          readAt: nextReadAt(),
+        };
       }),
       catchError((error: unknown) => {
         if (!(error instanceof LogRangeRefusal)) return throwError(() => error);

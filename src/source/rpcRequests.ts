@@ -49,8 +49,25 @@ class TransientFailure extends Error {
   constructor(
     readonly error: OgpuEventsError,
     readonly retryAfterMs: number | undefined,
+    /** What gave away a node behind the head, when that is the failure. */
+    readonly lagging?: string,
   ) {
     super(error.shortMessage);
+  }
+}
+
+/**
+ * An answer that only a node behind the head gives (no block at a height below the head,
+ * logs of another block for a block hash). Thrown by a `parse` function; retried, and
+ * reported as `lagging-node`.
+ */
+export class LaggingNodeAnswer extends InvalidRpcResponseError {
+  constructor(
+    method: string,
+    result: unknown,
+    readonly reason: string,
+  ) {
+    super(method, result, [reason]);
   }
 }
 
@@ -103,6 +120,7 @@ export function request<T>(
         delay: (error: unknown, retryNumber: number) => {
           if (!(error instanceof TransientFailure)) return throwError(() => error);
           const delayMs = backoffDelay(policy, retryNumber, error.retryAfterMs);
+          if (error.lagging !== undefined) context.report({ kind: 'lagging-node', method, reason: error.lagging });
           context.report({
             kind: 'rpc-retry',
             method,
@@ -133,6 +151,7 @@ class TimeoutFailure extends Error {
 }
 
 function classify(method: string, error: unknown, heavy: boolean): Error {
+  if (error instanceof LaggingNodeAnswer) return new TransientFailure(error, undefined, error.reason);
   if (error instanceof InvalidRpcResponseError) return new TransientFailure(error, undefined);
   if (error instanceof OgpuEventsError || error instanceof LogRangeRefusal) return error;
   const failure = unwrapRpcError(error);
@@ -146,7 +165,7 @@ function classify(method: string, error: unknown, heavy: boolean): Error {
     case 'range':
       return new LogRangeRefusal(kind, failure);
     case 'transient':
-      return new TransientFailure(typed, kind.retryAfterMs);
+      return new TransientFailure(typed, kind.retryAfterMs, kind.lagging === undefined ? undefined : failure.message);
     case 'fatal':
       return typed;
   }
@@ -185,6 +204,25 @@ export function requestBlock(context: RequestContext, number: number): Observabl
   );
 }
 
+/**
+ * Block `number`, which the chain is known to have (it is at or below a head the client
+ * was given): a `null` answer comes from a node behind that head, and is retried.
+ */
+export function requestKnownBlock(context: RequestContext, number: number): Observable<RpcBlockHeader> {
+  return request(
+    context,
+    'eth_getBlockByNumber',
+    () => context.rpc.getBlock(number),
+    (result) => {
+      const header = parseHeader('eth_getBlockByNumber')(result);
+      if (header === null) {
+        throw new LaggingNodeAnswer('eth_getBlockByNumber', result, `no block ${number} although the head is above it`);
+      }
+      return header;
+    },
+  );
+}
+
 /** `eth_getLogs`, unvalidated: the range reader validates each log. */
 export function requestLogs(context: RequestContext, filter: GetLogsFilter): Observable<unknown> {
   return request(
@@ -196,7 +234,7 @@ export function requestLogs(context: RequestContext, filter: GetLogsFilter): Obs
         throw new InvalidRpcResponseError('eth_getLogs', result, ['expected an array of logs']);
       return result;
     },
-    filter.toBlock > filter.fromBlock,
+    filter.blockHash === undefined && filter.toBlock > filter.fromBlock,
   );
 }
 

@@ -1,22 +1,26 @@
 import { EMPTY, type Observable, concat, concatMap, defer, map, of } from 'rxjs';
 import { afterEach } from '../internal/afterEach.js';
 import { concatEager } from '../internal/concatEager.js';
+import type { RpcBlockHeader } from '../codecs/RpcBlockHeader.js';
 import type { LogBatch } from '../source/LogBatch.js';
 
 /** Inputs of {@link contiguousBatches}. */
-export interface ContiguousBatchesParams {
+export interface ContiguousBatchesParams<B extends LogBatch = LogBatch> {
   /** The chain head, asked once at subscription. */
-  readonly head$: Observable<number>;
+  readonly head$: Observable<RpcBlockHeader>;
   /** First block wanted; `undefined`: only blocks mined after subscribing (above the head). */
   readonly fromBlock: number | undefined;
   readonly confirmations: number;
   /** The shared live batches (already reduced to this stream's topic). */
-  readonly live$: Observable<LogBatch>;
-  /** Reads a closed block range, for the backfill and for gaps. */
-  readonly read: (fromBlock: number, toBlock: number) => Observable<LogBatch>;
+  readonly live$: Observable<B>;
+  /**
+   * Reads a closed block range, for the backfill and for gaps; `top` is `toBlock`'s header
+   * when it is at hand (the head itself, for a backfill without confirmations).
+   */
+  readonly read: (fromBlock: number, toBlock: number, top?: RpcBlockHeader) => Observable<B>;
 }
 
-type Step = { readonly own: LogBatch } | { readonly live: LogBatch };
+type Step<B> = { readonly own: B } | { readonly live: B };
 
 /**
  * One stream's view of the chain: batches that together cover every block from its
@@ -32,23 +36,25 @@ type Step = { readonly own: LogBatch } | { readonly live: LogBatch };
  *   be the poller re-reading after a reorg. So joining a poller that is behind, ahead, or
  *   just starting never loses a block.
  */
-export function contiguousBatches(params: ContiguousBatchesParams): Observable<LogBatch> {
+export function contiguousBatches<B extends LogBatch>(params: ContiguousBatchesParams<B>): Observable<B> {
   return defer(() => {
     let start = 0;
     let next = 0;
-    const advance = afterEach<LogBatch>((batch) => {
+    const advance = afterEach<B>((batch) => {
       next = Math.max(next, batch.toBlock + 1);
     });
 
     const start$ = params.head$.pipe(
       concatMap((head) => {
-        start = params.fromBlock ?? head + 1;
+        start = params.fromBlock ?? head.number + 1;
         next = start;
-        return params.fromBlock === undefined ? EMPTY : params.read(params.fromBlock, head - params.confirmations);
+        if (params.fromBlock === undefined) return EMPTY;
+        const end = head.number - params.confirmations;
+        return params.read(params.fromBlock, end, end === head.number ? head : undefined);
       }),
-      map((batch): Step => ({ own: batch })),
+      map((batch): Step<B> => ({ own: batch })),
     );
-    const live$ = params.live$.pipe(map((batch): Step => ({ live: batch })));
+    const live$ = params.live$.pipe(map((batch): Step<B> => ({ live: batch })));
 
     return concatEager(start$, live$).pipe(
       concatMap((step) => {
@@ -67,7 +73,7 @@ export function contiguousBatches(params: ContiguousBatchesParams): Observable<L
 }
 
 /** The part of `batch` at or above block `from`. */
-function trimBatch(batch: LogBatch, from: number): LogBatch {
+function trimBatch<B extends LogBatch>(batch: B, from: number): B {
   if (batch.fromBlock >= from) return batch;
   return { ...batch, fromBlock: from, logs: batch.logs.filter((log) => log.blockNumber >= from) };
 }

@@ -1,17 +1,21 @@
-import { type Observable, concatMap, filter, map } from 'rxjs';
+import { EMPTY, type Observable, concatMap, filter, map, of } from 'rxjs';
+import type { RpcBlockHeader } from '../codecs/RpcBlockHeader.js';
+import type { RpcLog } from '../codecs/RpcLog.js';
 import type { NexusEvent } from '../events/NexusEvent.js';
 import { normalizeAddress } from '../internal/address.js';
 import type { BlockSpan } from '../source/BlockSpan.js';
-import type { LogBatch } from '../source/LogBatch.js';
-import type { IndexedLogBatch } from './routeLogBatch.js';
+import type { ReadLogBatch } from '../source/LogBatch.js';
+import type { NexusBloom } from '../source/NexusBloom.js';
 import { REORG_MEMORY_BLOCKS } from '../source/pollLogs.js';
-import { readLogRange } from '../source/readLogRange.js';
-import { type RequestContext, requestLatestBlock } from '../source/rpcRequests.js';
+import { readProvenRange } from '../source/readProvenRange.js';
+import { type RequestContext, requestKnownBlock, requestLatestBlock } from '../source/rpcRequests.js';
 import { type StreamOptions, validateStreamOptions } from './StreamOptions.js';
 import { contiguousBatches } from './contiguousBatches.js';
 import { decodeShapedLog, isInScope, shapeProblem } from './decodeNexusLog.js';
 import { distinctLogs } from './distinctLogs.js';
 import type { NexusEventDescriptor } from './nexusEventDescriptors.js';
+import { reconcileBatches } from './reconcileBatches.js';
+import type { IndexedLogBatch } from './routeLogBatch.js';
 
 /**
  * How many blocks below the newest one a stream remembers delivered logs. Twice the
@@ -26,8 +30,10 @@ export interface StreamContext extends RequestContext {
   readonly confirmations: number;
   /** The client's learnt `eth_getLogs` span. */
   readonly span: BlockSpan;
+  /** Tells from a block's bloom whether it may hold Nexus logs. */
+  readonly bloom: NexusBloom;
   /** The client's one shared poller. */
-  readonly live$: Observable<IndexedLogBatch>;
+  readonly live$: Observable<IndexedLogBatch & ReadLogBatch>;
 }
 
 /**
@@ -35,6 +41,8 @@ export interface StreamContext extends RequestContext {
  * call (throwing typed errors), then, per subscription, follows the chain from the
  * requested start, keeps the logs of the descriptor's topic whose scope word matches,
  * drops repeats, and decodes the rest. Logs that do not decode are reported and skipped.
+ * With `withRemovals`, repeats are reconciled instead of dropped: what a later read no
+ * longer holds is retracted ({@link reconcileBatches}).
  */
 export function nexusEventStream<E extends NexusEvent>(
   descriptor: NexusEventDescriptor<E>,
@@ -43,10 +51,10 @@ export function nexusEventStream<E extends NexusEvent>(
   options?: StreamOptions,
 ): Observable<E> {
   const scope = normalizeAddress(scopeAddress, `${descriptor.method} ${descriptor.scope.field} address`);
-  const { fromBlock } = validateStreamOptions(options, descriptor.method);
+  const { fromBlock, withRemovals } = validateStreamOptions(options, descriptor.method);
   const name = `${descriptor.method}(${scope.checksummed})`;
   const reader = { ...context, topics: [descriptor.topic0] };
-  const dropMisshapen = (batch: LogBatch): LogBatch => {
+  const dropMisshapen = (batch: ReadLogBatch): ReadLogBatch => {
     const logs = batch.logs.filter((log) => {
       const problem = shapeProblem(descriptor, log);
       if (problem === undefined) return true;
@@ -56,29 +64,47 @@ export function nexusEventStream<E extends NexusEvent>(
     return logs.length === batch.logs.length ? batch : { ...batch, logs };
   };
 
-  return contiguousBatches({
-    head$: requestLatestBlock(context).pipe(map((head) => head.number)),
+  const read = (from: number, to: number, top?: RpcBlockHeader): Observable<ReadLogBatch> =>
+    from > to
+      ? EMPTY
+      : (top === undefined ? requestKnownBlock(context, to) : of(top)).pipe(
+          concatMap((header) => readProvenRange(reader, from, header)),
+          map(dropMisshapen),
+        );
+  const decode = (log: RpcLog): E | undefined => {
+    // Every log here passed the shape check (routeLogBatch, or dropMisshapen for own reads).
+    const decoded = decodeShapedLog(descriptor, log);
+    if (decoded.ok) return decoded.event;
+    context.report({ kind: 'undecodable-log', event: descriptor.name, stream: name, reason: decoded.reason, log });
+    return undefined;
+  };
+
+  const batches$ = contiguousBatches<ReadLogBatch>({
+    head$: requestLatestBlock(context),
     fromBlock,
     confirmations: context.confirmations,
     live$: context.live$.pipe(
       map((batch) => ({
         fromBlock: batch.fromBlock,
         toBlock: batch.toBlock,
+        readAt: batch.readAt,
         logs: batch.inScope(descriptor.topic0, descriptor.scope.word, scope.hex40),
       })),
     ),
     // The live batches were shape-checked once for the client; these reads are this stream's own.
-    read: (from, to) => readLogRange(reader, from, to).pipe(map(dropMisshapen)),
+    read,
   }).pipe(
-    concatMap((batch) => batch.logs.filter((log) => isInScope(log, descriptor.scope.word, scope.hex40))),
-    distinctLogs(DEDUPE_WINDOW_BLOCKS),
-    map((log) => {
-      // Every log here passed the shape check (routeLogBatch, or dropMisshapen for own reads).
-      const decoded = decodeShapedLog(descriptor, log);
-      if (decoded.ok) return decoded.event;
-      context.report({ kind: 'undecodable-log', event: descriptor.name, stream: name, reason: decoded.reason, log });
-      return undefined;
+    map((batch) => {
+      const logs = batch.logs.filter((log) => isInScope(log, descriptor.scope.word, scope.hex40));
+      return logs.length === batch.logs.length ? batch : { ...batch, logs };
     }),
+  );
+
+  if (withRemovals) return batches$.pipe(reconcileBatches(DEDUPE_WINDOW_BLOCKS, decode));
+  return batches$.pipe(
+    concatMap((batch) => batch.logs),
+    distinctLogs(DEDUPE_WINDOW_BLOCKS),
+    map(decode),
     filter((event): event is E => event !== undefined),
   );
 }

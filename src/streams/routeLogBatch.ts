@@ -22,7 +22,10 @@ const NONE: readonly RpcLog[] = Object.freeze([]);
  * events are left out; logs of the six events with the wrong shape (topic count, data
  * length) are reported once here and left out, so that no stream has to look at them.
  */
-export function routeLogBatch(batch: LogBatch, report: (diagnostic: NexusDiagnostic) => void): IndexedLogBatch {
+export function routeLogBatch<B extends LogBatch>(
+  batch: B,
+  report: (diagnostic: NexusDiagnostic) => void,
+): B & IndexedLogBatch {
   const byTopic = new Map<string, RpcLog[]>();
   for (const log of batch.logs) {
     const topic0 = log.topics[0];

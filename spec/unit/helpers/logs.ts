@@ -1,4 +1,4 @@
-import type { RpcLog } from 'ogpu-events';
+import type { GetLogsFilter, GetLogsRangeFilter, RpcLog } from 'ogpu-events';
 
 /** The Nexus address the unit tests watch, lower case as the library keeps it. */
 export const NEXUS_ADDRESS = `0x${'5a'.repeat(20)}`;
@@ -61,4 +61,11 @@ export function rpcLog(spec: LogSpec): RpcLog {
     logIndex: spec.index,
     ...(spec.removed === undefined ? {} : { removed: spec.removed }),
   };
+}
+
+/** The block range of an `eth_getLogs` filter; fails the test for a block-hash filter, which these fakes do not serve. */
+export function rangeOf(filter: GetLogsFilter): GetLogsRangeFilter {
+  if (filter.blockHash !== undefined)
+    throw new Error(`this fake node serves block ranges, not blockHash ${filter.blockHash}`);
+  return filter;
 }

@@ -267,7 +267,11 @@ describe('classifyRpcFailure', () => {
       ],
       ['HTTP 504', failure('server response 504 Gateway Timeout', { httpStatus: 504 }), { kind: 'transient' }],
       ['-32603 internal error', failure('internal error', { rpcCode: -32603 }), { kind: 'transient' }],
-      ['-32000 header not found', failure('header not found', { rpcCode: -32000 }), { kind: 'transient' }],
+      [
+        '-32000 header not found (a node behind the head)',
+        failure('header not found', { rpcCode: -32000 }),
+        { kind: 'transient', lagging: true },
+      ],
       [
         '-32005 project ID request rate exceeded',
         failure('project ID request rate exceeded', { rpcCode: -32005 }),

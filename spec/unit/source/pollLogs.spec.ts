@@ -10,6 +10,7 @@ import {
   RpcRequestError,
   RpcUnavailableError,
 } from 'ogpu-events';
+import { NexusBloom } from '../../../src/source/NexusBloom';
 import { BlockSpan } from '../../../src/source/BlockSpan';
 import { type PollLogsConfig, pollLogs } from '../../../src/source/pollLogs';
 import { type LogSpec, NEXUS_ADDRESS, rawLog, rpcLog } from '../helpers/logs';
@@ -29,6 +30,7 @@ function config(rpc: NexusRpc, overrides: Partial<PollLogsConfig> = {}): PollLog
     address: NEXUS_ADDRESS,
     topics: TOPICS,
     span: new BlockSpan(100),
+    bloom: new NexusBloom(NEXUS_ADDRESS, TOPICS),
     pollInterval: 10,
     confirmations: 0,
     report: () => undefined,

@@ -1,11 +1,17 @@
 import fc from 'fast-check';
 import { NEVER, type Observable, concatMap, of, throwError, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import { type GetLogsFilter, type LogBatch, type NexusDiagnostic, type NexusRpc, RpcRequestError } from 'ogpu-events';
+import {
+  type GetLogsRangeFilter,
+  type LogBatch,
+  type NexusDiagnostic,
+  type NexusRpc,
+  RpcRequestError,
+} from 'ogpu-events';
 import { BlockSpan, GROW_AFTER_SUCCESSES } from '../../../src/source/BlockSpan';
 import type { RequestPolicy } from '../../../src/source/RequestPolicy';
 import { type LogRangeReader, readLogRange } from '../../../src/source/readLogRange';
-import { type LogSpec, NEXUS_ADDRESS, rawLog, rpcLog } from '../helpers/logs';
+import { type LogSpec, NEXUS_ADDRESS, rawLog, rpcLog, rangeOf } from '../helpers/logs';
 import { runMarbles } from '../helpers/marbles';
 
 const TOPIC = `0x${'70'.padStart(64, '0')}`;
@@ -18,7 +24,7 @@ type Verdict = { readonly refuse: unknown } | { readonly fail: unknown } | undef
 
 interface FakeNodeOptions {
   /** Decides, for the n-th eth_getLogs (0-based), whether the node refuses it, fails it, or answers. */
-  readonly verdict: (filter: GetLogsFilter, call: number) => Verdict;
+  readonly verdict: (filter: GetLogsRangeFilter, call: number) => Verdict;
   /** The chain's logs. */
   readonly logs?: readonly LogSpec[];
 }
@@ -33,7 +39,8 @@ function fakeNode(scheduler: TestScheduler | undefined, options: FakeNodeOptions
   const rpc: NexusRpc = {
     getBlock: () => NEVER,
     getCode: () => NEVER,
-    getLogs: (filter) => {
+    getLogs: (filterFilter) => {
+      const filter = rangeOf(filterFilter);
       const call = requests.length;
       requests.push([filter.fromBlock, filter.toBlock]);
       times.push(scheduler?.now() ?? 0);
@@ -90,12 +97,12 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
 /** Refusals worded as public providers word them, for a node that takes at most `cap` blocks. */
 const refusals = {
   /** Infura / Alchemy: too many results, with the range that would work. */
-  suggested: (f: GetLogsFilter, cap: number) =>
+  suggested: (f: GetLogsRangeFilter, cap: number) =>
     rpcError(
       `query returned more than 10000 results. Try with this block range [${hex(f.fromBlock)}, ${hex(f.fromBlock + cap - 1)}].`,
     ),
   /** A node stating its limit. */
-  statedLimit: (f: GetLogsFilter, cap: number) =>
+  statedLimit: (f: GetLogsRangeFilter, cap: number) =>
     rpcError(`range ${f.toBlock - f.fromBlock + 1} exceeds limit of ${cap}`, -32000),
   /** A node saying no more than that. */
   tooWide: () => rpcError('block range is too wide', -32000),

@@ -10,7 +10,7 @@ import {
 } from 'ogpu-events';
 import { BlockSpan } from '../../../src/source/BlockSpan';
 import { type LogRangeReader, readLogRange } from '../../../src/source/readLogRange';
-import { type LogSpec, NEXUS_ADDRESS, rawLog, rpcLog } from '../helpers/logs';
+import { type LogSpec, NEXUS_ADDRESS, rawLog, rpcLog, rangeOf } from '../helpers/logs';
 import { runMarbles, scriptedRpc } from '../helpers/marbles';
 import { testPolicy } from '../helpers/testPolicy';
 
@@ -97,7 +97,8 @@ describe('readLogRange', () => {
     ])('reads [$from, $to] with a span of $max blocks as $ranges', ({ from, to, max, ranges }) => {
       const requested: [number, number][] = [];
       const emitted: [number, number][] = [];
-      const rpc = logsOnly((f) => {
+      const rpc = logsOnly((fFilter) => {
+        const f = rangeOf(fFilter);
         requested.push([f.fromBlock, f.toBlock]);
         return of([]);
       });
@@ -120,7 +121,8 @@ describe('readLogRange', () => {
 
     it('requests the next chunk only after the previous batch has been delivered downstream', () => {
       const events: string[] = [];
-      const rpc = logsOnly((f) => {
+      const rpc = logsOnly((fFilter) => {
+        const f = rangeOf(fFilter);
         events.push(`request ${f.fromBlock}-${f.toBlock}`);
         return Promise.resolve([]);
       });
@@ -167,7 +169,9 @@ describe('readLogRange', () => {
       const batches: LogBatch[] = [];
       readLogRange(reader(rpc, { report: (d) => reports.push(d) }), 3, 4).subscribe((b) => batches.push(b));
 
-      expect(batches).toEqual([{ fromBlock: 3, toBlock: 4, logs: [rpcLog(good1), rpcLog(good2)] }]);
+      expect(batches).toEqual([
+        { fromBlock: 3, toBlock: 4, logs: [rpcLog(good1), rpcLog(good2)], readAt: expect.any(Number) },
+      ]);
       expect(reports).toEqual([
         { kind: 'invalid-log', reason: [expect.stringMatching(/blockHash: .*32 bytes/)], log: bad },
       ]);
@@ -190,7 +194,8 @@ describe('readLogRange', () => {
       const node = runMarbles(({ cold, expectObservable }) => {
         const filters: GetLogsFilter[] = [];
         const answers = [{ logs: [] }, 'not logs', [rawLog({ block: 3, index: 0 })]];
-        const rpc = logsOnly((f) => {
+        const rpc = logsOnly((fFilter) => {
+          const f = rangeOf(fFilter);
           filters.push(f);
           return cold('-(a|)', { a: answers[filters.length - 1] });
         });

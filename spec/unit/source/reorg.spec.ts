@@ -10,10 +10,11 @@ import {
   type RpcLog,
   RpcUnavailableError,
 } from 'ogpu-events';
+import { NexusBloom } from '../../../src/source/NexusBloom';
 import { BlockSpan } from '../../../src/source/BlockSpan';
 import { type PollLogsConfig, REORG_MEMORY_BLOCKS, pollLogs } from '../../../src/source/pollLogs';
 import type { RequestPolicy } from '../../../src/source/RequestPolicy';
-import { NEXUS_ADDRESS, hash32, rawLog, rpcLog } from '../helpers/logs';
+import { NEXUS_ADDRESS, hash32, rawLog, rpcLog, rangeOf } from '../helpers/logs';
 import { blockHash, runMarbles, scriptedRpc } from '../helpers/marbles';
 
 const TOPICS = [NEXUS_EVENT_TOPICS.TaskPublished, NEXUS_EVENT_TOPICS.TaskStatusChanged];
@@ -36,6 +37,7 @@ function config(rpc: NexusRpc, overrides: Partial<PollLogsConfig> = {}): PollLog
     address: NEXUS_ADDRESS,
     topics: TOPICS,
     span: new BlockSpan(1_000),
+    bloom: new NexusBloom(NEXUS_ADDRESS, TOPICS),
     pollInterval: 10,
     confirmations: 0,
     ...overrides,
@@ -82,7 +84,8 @@ function chainNode(scheduler: { now(): number }, options: ChainOptions) {
       calls.push([scheduler.now(), 'code']);
       return of(options.code ?? '0x6080604052');
     },
-    getLogs: (filter) => {
+    getLogs: (filterFilter) => {
+      const filter = rangeOf(filterFilter);
       const now = scheduler.now();
       calls.push([now, `logs ${filter.fromBlock}-${filter.toBlock}`]);
       const failure = options.failGetLogs?.(filter, getLogsCount++);
@@ -317,7 +320,11 @@ describe('pollLogs: reorgs', () => {
       expect(reports).toEqual([
         { kind: 'reorg', replacedBlock: 20, replacedHash: blockHash(20), ancestor: 19, deeperThanMemory: false },
       ]);
-      expect(emitted[3]).toEqual({ ...batch(20, 21, [chainLog(20, 0, 1), chainLog(21, 0, 1)]), rewound: true });
+      expect(emitted[3]).toEqual({
+        ...batch(20, 21, [chainLog(20, 0, 1), chainLog(21, 0, 1)]),
+        rewound: true,
+        readAt: expect.any(Number),
+      });
     });
   });
 
@@ -441,7 +448,10 @@ describe('pollLogs: reorgs', () => {
         scheduler.schedule(() => subscription.unsubscribe(), 25);
       });
 
-      expect(emitted[0]).toEqual(batch(10, 12, [chainLog(10, 0), chainLog(11, 0), chainLog(12, 0)]));
+      expect(emitted[0]).toEqual({
+        ...batch(10, 12, [chainLog(10, 0), chainLog(11, 0), chainLog(12, 0)]),
+        readAt: expect.any(Number),
+      });
       expect(emitted[1]?.fromBlock).toBeGreaterThanOrEqual(10);
       expect(emitted[1]?.logs).toContainEqual(chainLog(12, 0, 1));
       expect(emitted.flatMap((b) => b.logs).filter((log) => log.blockNumber < 10)).toEqual([]);

@@ -4,7 +4,14 @@ import type { RunHelpers } from 'rxjs/testing';
 import type { LogBatch } from 'ogpu-events';
 import { type ContiguousBatchesParams, contiguousBatches } from '../../../src/streams/contiguousBatches';
 import { rpcLog } from '../helpers/logs';
-import { runMarbles } from '../helpers/marbles';
+import { rawBlockHeader, runMarbles } from '../helpers/marbles';
+import type { RpcBlockHeader } from '../../../src/codecs/RpcBlockHeader';
+
+/** Block `n`'s header, as the stream's head request yields it. */
+const headerOf = (n: number): RpcBlockHeader => {
+  const raw = rawBlockHeader(n);
+  return { number: n, hash: raw['hash'] ?? '', parentHash: raw['parentHash'] ?? '' };
+};
 
 /** A batch of `[fromBlock, toBlock]` with one log in each of `logBlocks`. */
 const batch = (fromBlock: number, toBlock: number, logBlocks: readonly number[] = []): LogBatch => ({
@@ -40,7 +47,7 @@ interface Setup {
 /** contiguousBatches over a scripted head, live feed and reader; records the reads. */
 function setup({ cold }: RunHelpers, options: Setup) {
   const reads: [number, number][] = [];
-  const head$ = cold('-(a|)', { a: options.head });
+  const head$ = cold('-(a|)', { a: headerOf(options.head) });
   const params: ContiguousBatchesParams = {
     head$,
     fromBlock: options.fromBlock,
@@ -78,7 +85,7 @@ describe('contiguousBatches', () => {
       runMarbles((helpers) => {
         const live = helpers.hot('------a', { a: batch(11, 12, [11]) });
         const params: ContiguousBatchesParams = {
-          head$: helpers.cold('-(a|)', { a: 10 }),
+          head$: helpers.cold('-(a|)', { a: headerOf(10) }),
           fromBlock: 0,
           confirmations: 0,
           live$: live,
@@ -339,7 +346,7 @@ describe('contiguousBatches', () => {
         const live = helpers.hot('--a', { a: full(25, 26) });
         const gap = helpers.cold('-----(a|)', { a: full(21, 24) });
         const params: ContiguousBatchesParams = {
-          head$: helpers.cold('-(a|)', { a: 20 }),
+          head$: helpers.cold('-(a|)', { a: headerOf(20) }),
           fromBlock: undefined,
           confirmations: 0,
           live$: live,
@@ -355,7 +362,7 @@ describe('contiguousBatches', () => {
       runMarbles((helpers) => {
         const failure = new Error('read failed');
         const params: ContiguousBatchesParams = {
-          head$: helpers.cold('-(a|)', { a: 20 }),
+          head$: helpers.cold('-(a|)', { a: headerOf(20) }),
           fromBlock: 3,
           confirmations: 0,
           live$: helpers.hot<LogBatch>('-'),

@@ -1,10 +1,11 @@
 import { type Observable, from, map, of, timer } from 'rxjs';
 import { type LogBatch, type LogPosition, NEXUS_EVENT_TOPICS, type NexusDiagnostic, type NexusRpc } from 'ogpu-events';
+import { NexusBloom } from '../../../src/source/NexusBloom';
 import { BlockSpan } from '../../../src/source/BlockSpan';
 import { REORG_MEMORY_BLOCKS, pollLogs } from '../../../src/source/pollLogs';
 import { distinctLogs } from '../../../src/streams/distinctLogs';
 import { DEDUPE_WINDOW_BLOCKS } from '../../../src/streams/nexusEventStream';
-import { NEXUS_ADDRESS, hash32, rawLog } from '../helpers/logs';
+import { NEXUS_ADDRESS, hash32, rawLog, rangeOf } from '../helpers/logs';
 import { blockHash, runMarbles } from '../helpers/marbles';
 
 const TOPIC = NEXUS_EVENT_TOPICS.TaskPublished;
@@ -101,7 +102,8 @@ describe('a long run in virtual time', () => {
             calls.block += 1;
             return later(block > head ? null : header(block, now));
           },
-          getLogs: (filter) => {
+          getLogs: (filterFilter) => {
+            const filter = rangeOf(filterFilter);
             calls.logs += 1;
             const now = scheduler.now();
             const logs: unknown[] = [];
@@ -122,6 +124,7 @@ describe('a long run in virtual time', () => {
           address: NEXUS_ADDRESS,
           topics: [TOPIC],
           span: new BlockSpan(100),
+          bloom: new NexusBloom(NEXUS_ADDRESS, [TOPIC]),
           pollInterval: POLL_INTERVAL,
           confirmations: 0,
           inspect: (state) => states.push({ ...state }),

@@ -1,6 +1,6 @@
 import { from, of } from 'rxjs';
 import type { GetLogsFilter, NexusRpc } from 'ogpu-events';
-import { shareLatestBlockRequests } from '../../../src/rpc/shareLatestBlockRequests';
+import { shareBlockRequests } from '../../../src/rpc/shareBlockRequests';
 import { runMarbles } from '../helpers/marbles';
 
 /** A header as the node answers it; only its number matters here. */
@@ -13,12 +13,12 @@ const rpcWithHead = (getBlock: NexusRpc['getBlock']): NexusRpc => ({
   getCode: () => of('0x60'),
 });
 
-describe('shareLatestBlockRequests', () => {
+describe('shareBlockRequests', () => {
   it("makes concurrent getBlock('latest') calls share one request in flight, all receiving its answer", () => {
     let requests = 0;
     runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
       const answer = cold('---(a|)', { a: header(16) });
-      const rpc = shareLatestBlockRequests(
+      const rpc = shareBlockRequests(
         rpcWithHead(() => {
           requests += 1;
           return answer;
@@ -36,7 +36,7 @@ describe('shareLatestBlockRequests', () => {
   it('makes a new request for a call after the previous request completed', () => {
     let requests = 0;
     runMarbles(({ cold, expectObservable }) => {
-      const rpc = shareLatestBlockRequests(
+      const rpc = shareBlockRequests(
         rpcWithHead(() => {
           requests += 1;
           return cold('-(a|)', { a: requests });
@@ -53,7 +53,7 @@ describe('shareLatestBlockRequests', () => {
     let requests = 0;
     const failure = new Error('timeout');
     runMarbles(({ cold, expectObservable }) => {
-      const rpc = shareLatestBlockRequests(
+      const rpc = shareBlockRequests(
         rpcWithHead(() => {
           requests += 1;
           return requests === 1 ? cold('--#', undefined, failure) : cold('-(a|)', { a: header(17) });
@@ -71,7 +71,7 @@ describe('shareLatestBlockRequests', () => {
     let requests = 0;
     runMarbles(({ cold, expectObservable, expectSubscriptions }) => {
       const answer = cold('-----(a|)', { a: header(16) });
-      const rpc = shareLatestBlockRequests(
+      const rpc = shareBlockRequests(
         rpcWithHead(() => {
           requests += 1;
           return answer;
@@ -87,7 +87,7 @@ describe('shareLatestBlockRequests', () => {
 
   it('makes no request until an answer is subscribed to', () => {
     let requests = 0;
-    const rpc = shareLatestBlockRequests(
+    const rpc = shareBlockRequests(
       rpcWithHead(() => {
         requests += 1;
         return of(header(1));
@@ -98,10 +98,10 @@ describe('shareLatestBlockRequests', () => {
     expect(requests).toBe(0);
   });
 
-  it('does not share requests for numbered blocks: each call is its own request, even while the head is in flight', () => {
+  it('shares concurrent requests for the same numbered block, and keeps different blocks and the head apart', () => {
     const requested: (number | 'latest')[] = [];
     runMarbles(({ cold, expectObservable }) => {
-      const rpc = shareLatestBlockRequests(
+      const rpc = shareBlockRequests(
         rpcWithHead((block) => {
           requested.push(block);
           return cold('--(a|)', { a: block === 'latest' ? header(20) : header(block) });
@@ -109,12 +109,14 @@ describe('shareLatestBlockRequests', () => {
       );
       expectObservable(from(rpc.getBlock('latest')), '^').toBe('--(a|)', { a: header(20) });
       expectObservable(from(rpc.getBlock(12)), '^').toBe('--(a|)', { a: header(12) });
-      expectObservable(from(rpc.getBlock(12)), '-^').toBe('---(a|)', { a: header(12) });
+      // joins the request for 12 in flight: answered with it
+      expectObservable(from(rpc.getBlock(12)), '-^').toBe('--(a|)', { a: header(12) });
       expectObservable(from(rpc.getBlock(13)), '-^').toBe('---(a|)', { a: header(13) });
+      // after the first request for 12 completed: a new one
+      expectObservable(from(rpc.getBlock(12)), '---^').toBe('-----(a|)', { a: header(12) });
     });
 
-    // one request per numbered call (the head request is deferred to its subscription, hence last)
-    expect(requested).toEqual([12, 12, 13, 'latest']);
+    expect(requested).toEqual(['latest', 12, 13, 12]);
   });
 
   it('passes getLogs and getCode through unshared, with their arguments unchanged', () => {
@@ -131,7 +133,7 @@ describe('shareLatestBlockRequests', () => {
         return of('0x60');
       },
     };
-    const rpc = shareLatestBlockRequests(inner);
+    const rpc = shareBlockRequests(inner);
     const filter: GetLogsFilter = {
       address: `0x${'11'.repeat(20)}`,
       topics: [[`0x${'22'.repeat(32)}`]],
