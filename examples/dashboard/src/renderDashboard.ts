@@ -153,7 +153,7 @@ function diagnosticsLine(summary: DiagnosticsSummary): HTMLElement {
   return el(
     'div',
     { class: 'diagnostics' },
-    `RPC retries: ${counts['rpc-retry']} · range splits: ${counts['range-split']} · reorgs: ${counts.reorg} · skipped logs: ${skipped}`,
+    `RPC retries: ${counts['rpc-retry']} · range splits: ${counts['range-split']} · reorgs: ${counts.reorg} · lagging nodes: ${counts['lagging-node']} · skipped logs: ${skipped}`,
     summary.latest === undefined ? null : el('div', { class: 'latest-diagnostic' }, `Latest: ${summary.latest}`),
   );
 }
