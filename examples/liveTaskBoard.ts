@@ -24,7 +24,7 @@ import {
 } from 'ogpu-events';
 import { type Observable, NEVER, fromEvent, lastValueFrom, of, takeUntil, takeWhile, tap } from 'rxjs';
 import { runExampleScript } from './support/exampleScript';
-import { type TaskBoard, type TaskBoardOptions, emptyBoard, taskBoard$ } from './taskBoard';
+import { type TaskBoard, type TaskBoardOptions, describeChange, emptyBoard, taskBoard$ } from './taskBoard';
 
 export * from './taskBoard';
 
@@ -77,7 +77,7 @@ export function renderBoard(board: TaskBoard): string {
   const last = board.lastEvent;
   const lines = [
     `── Task board of source ${board.source} ── ${board.providers.length} provider(s), ${board.tasks.length} task(s)` +
-      (last === undefined ? '' : ` ── last change: ${last.eventName} in block ${last.blockNumber}`),
+      (last === undefined ? '' : ` ── last change: ${describeChange(last)}`),
     'Providers:',
     ...(board.providers.length === 0 ? ['  (none yet)'] : []),
     ...board.providers.map(

@@ -22,14 +22,23 @@
  * - Streams of one client share a single poller: a board of many tasks costs one head
  *   request (`eth_getBlockByNumber`) per poll, plus one `eth_getLogs` when there are new
  *   blocks, plus a short backfill read when each inner stream starts.
- * - `scan` folds the events into an immutable board. Different streams may deliver
- *   events in a different order than the chain does, so statuses are only replaced by
- *   a later one (by block number and log index), and every update is idempotent.
+ * - Every stream is subscribed with `withRemovals: true`: after a reorg, each one retracts
+ *   what it delivered from the replaced blocks (before the new chain's events), and
+ *   delivers again, from its new block, what was mined again. The retraction of a task's
+ *   publication (or of a response's submission) ends the streams it started; if it was
+ *   mined again, its streams start again from its new block.
+ * - `scan` folds the events into an immutable board, keeping each log by
+ *   `(transactionHash, logIndex)`: an event sets its entry, a removal deletes it. Different
+ *   streams may deliver events in a different order than the chain does, so a task's or
+ *   response's status is not the last one delivered but the latest, by block number and
+ *   log index, of the status logs the board holds: a retracted status gives way to the
+ *   one before it. Every update is idempotent. Once the streams have caught up, the board
+ *   is the one the canonical chain's events alone would build.
  *
  * The per-task streams stay subscribed as long as the board is. Do not cut them with
  * `takeUntil(FINALIZED)`: the response's CONFIRMED comes in the same transaction as the
  * task's FINALIZED, and the response stream (subscribed later) gets it after the task
- * stream does, so cutting on FINALIZED would lose it.
+ * stream does, so cutting on FINALIZED would lose it (and a reorg may take FINALIZED back).
  */
 import {
   type AttemptedEvent,
@@ -45,11 +54,24 @@ import {
   type TaskStatus,
   type TaskStatusChangedEvent,
 } from 'ogpu-events';
-import { type Observable, distinctUntilChanged, merge, mergeMap, scan, startWith } from 'rxjs';
+import {
+  type Observable,
+  Subject,
+  defer,
+  distinctUntilChanged,
+  filter,
+  merge,
+  mergeMap,
+  of,
+  scan,
+  startWith,
+  takeUntil,
+  tap,
+} from 'rxjs';
 
 // ---- the board's shape ----------------------------------------------------------------
 
-/** Every event the board is built from. */
+/** Every event the board is built from (retractions included: `removed: true`). */
 export type BoardEvent =
   | RegisteredEvent
   | TaskPublishedEvent
@@ -73,19 +95,36 @@ export interface AttemptRow {
   readonly at: LogPosition;
 }
 
+/** A status log the board holds for a task or a response. */
+export interface StatusEntry<S> {
+  readonly status: S;
+  readonly at: LogPosition;
+}
+
 /** A response submitted for a task, with its latest status. */
 export interface ResponseRow {
   readonly response: string;
+  /** Where its `ResponseSubmitted` log sits. */
+  readonly submittedAt: LogPosition;
+  /** The status of the last of `statuses`; undefined while there is none. */
   readonly status: ResponseStatus | undefined;
   readonly statusAt: LogPosition | undefined;
+  /** Every status log of the response the board holds, in chain order. */
+  readonly statuses: readonly StatusEntry<ResponseStatus>[];
 }
 
 /** A task published to the source. */
 export interface TaskRow {
   readonly task: string;
+  /** The block of `publishedAt`. */
   readonly publishedIn: number;
+  /** Where its `TaskPublished` log sits. */
+  readonly publishedAt: LogPosition;
+  /** The status of the last of `statuses`; undefined while there is none. */
   readonly status: TaskStatus | undefined;
   readonly statusAt: LogPosition | undefined;
+  /** Every status log of the task the board holds, in chain order. */
+  readonly statuses: readonly StatusEntry<TaskStatus>[];
   readonly attempts: readonly AttemptRow[];
   readonly responses: readonly ResponseRow[];
 }
@@ -95,8 +134,13 @@ export interface TaskBoard {
   readonly source: string;
   readonly providers: readonly ProviderRow[];
   readonly tasks: readonly TaskRow[];
-  /** The event behind the latest change. */
+  /** The event behind the latest change (a retraction, if a reorg made it). */
   readonly lastEvent: BoardEvent | undefined;
+}
+
+/** What `event` did to the board, in words: `Attempted in block 12`, `… (taken back by a reorg)`. */
+export function describeChange(event: BoardEvent): string {
+  return `${event.eventName} in block ${event.blockNumber}${event.removed ? ' (taken back by a reorg)' : ''}`;
 }
 
 /** A board with nothing on it yet. */
@@ -114,39 +158,59 @@ export interface TaskBoardOptions {
 
 /**
  * Every event of `source`'s providers, tasks, attempts and responses, merged into one
- * stream. Each task's and response's streams start where their parent event was mined.
+ * stream, with the retractions of what reorgs took back. Each task's and response's
+ * streams start where their parent event was mined, and end when it is retracted.
  */
 export function boardEvents$(
   nexus: NexusEvents,
   source: string,
   options: TaskBoardOptions = {},
 ): Observable<BoardEvent> {
-  const since: StreamOptions = options.fromBlock === undefined ? {} : { fromBlock: options.fromBlock };
+  const since: StreamOptions =
+    options.fromBlock === undefined ? { withRemovals: true } : { fromBlock: options.fromBlock, withRemovals: true };
+  const sinceParent = (parent: BoardEvent): StreamOptions => ({ fromBlock: parent.blockNumber, withRemovals: true });
 
-  const responsesOf = (task: string, fromBlock: number): Observable<BoardEvent> =>
-    nexus
-      .responseSubmitted$(task, { fromBlock })
-      .pipe(
-        mergeMap((submitted) =>
-          nexus
-            .responseStatusChanged$(submitted.response, { fromBlock: submitted.blockNumber })
-            .pipe(startWith<BoardEvent>(submitted)),
-        ),
-      );
-
-  const tasks$ = nexus
-    .taskPublished$(source, since)
-    .pipe(
-      mergeMap((published) =>
-        merge(
-          nexus.taskStatusChanged$(published.task, { fromBlock: published.blockNumber }),
-          nexus.attempted$(published.task, { fromBlock: published.blockNumber }),
-          responsesOf(published.task, published.blockNumber),
-        ).pipe(startWith<BoardEvent>(published)),
-      ),
+  const responsesOf = (published: TaskPublishedEvent): Observable<BoardEvent> =>
+    withChildren(nexus.responseSubmitted$(published.task, sinceParent(published)), (submitted) =>
+      nexus.responseStatusChanged$(submitted.response, sinceParent(submitted)),
     );
 
+  const tasks$ = withChildren(nexus.taskPublished$(source, since), (published) =>
+    merge(
+      nexus.taskStatusChanged$(published.task, sinceParent(published)),
+      nexus.attempted$(published.task, sinceParent(published)),
+      responsesOf(published),
+    ),
+  );
+
   return merge(nexus.registered$(source, since), tasks$);
+}
+
+/**
+ * `parents$`, each parent event followed by the events of the streams it starts
+ * (`childrenOf`), which run until the parent's retraction. The retraction ends them
+ * before it is passed on itself.
+ */
+function withChildren<P extends BoardEvent>(
+  parents$: Observable<P>,
+  childrenOf: (parent: P) => Observable<BoardEvent>,
+): Observable<BoardEvent> {
+  return defer(() => {
+    const retracted$ = new Subject<P>();
+    return parents$.pipe(
+      tap((parent) => {
+        if (parent.removed) retracted$.next(parent);
+      }),
+      mergeMap((parent) =>
+        parent.removed
+          ? of<BoardEvent>(parent)
+          : childrenOf(parent).pipe(
+              takeUntil(retracted$.pipe(filter((removal) => sameLogInBlock(removal, parent)))),
+              startWith<BoardEvent>(parent),
+            ),
+      ),
+    );
+  });
 }
 
 /** The board, emitted anew on every change (an event that changes nothing emits nothing). */
@@ -157,16 +221,19 @@ export function taskBoard$(nexus: NexusEvents, source: string, options: TaskBoar
 // ---- folding events into the board ----------------------------------------------------
 
 /**
- * The board after `event`. Pure and idempotent: the same event twice changes nothing,
- * and a status older than the one shown (by block and log index) is ignored.
+ * The board after `event`, or without it if `event` is a retraction (`removed: true`).
+ * Pure and idempotent: the same event twice changes nothing.
  *
- * Reorgs (with `confirmations: 0` the streams deliver events of blocks that may be
- * replaced, and do not retract them): a status from a block at the same height as the
- * shown one's but with another hash comes from the block that replaced it, and wins; an
- * attempt or registration whose transaction was mined again into another block (a new
- * position, the same content) moves there instead of being listed twice. What the board
- * cannot know is an orphaned status above the height where the new chain's comes in:
- * use `confirmations` for a board that must never show one.
+ * The board keeps each log by `(transactionHash, logIndex)`. An event sets its entry (the
+ * same log from another block, mined again, replaces it); a retraction deletes the entry
+ * if it still comes from the retracted block. A task's or response's status is the latest
+ * (by block number, then log index) of the status logs it holds, so retracting the status
+ * shown brings back the one before it. Retracting a task's publication takes the task off
+ * the board, with its statuses, attempts and responses; retracting a response's submission
+ * takes the response off its task.
+ *
+ * Built for streams subscribed with `withRemovals: true` (as {@link boardEvents$} does):
+ * without retractions, what a reorg took back stays on the board.
  */
 export function applyEvent(board: TaskBoard, event: BoardEvent): TaskBoard {
   const at = positionOf(event);
@@ -179,55 +246,83 @@ export function applyEvent(board: TaskBoard, event: BoardEvent): TaskBoard {
   switch (event.eventName) {
     case 'Registered': {
       const { provider, registrantId, preferredEnvironment } = event;
-      const providers = placeLog(
-        board.providers,
-        { provider, registrantId, preferredEnvironment, at },
-        (row) => row.provider === provider && row.registrantId === registrantId,
-      );
+      const providers = event.removed
+        ? deleteLog(board.providers, at)
+        : setLog(board.providers, { provider, registrantId, preferredEnvironment, at });
       return providers === board.providers ? board : changed({ providers });
     }
     case 'TaskPublished': {
-      if (board.tasks.some((row) => row.task === event.task)) return board;
-      const row: TaskRow = {
-        task: event.task,
-        publishedIn: event.blockNumber,
-        status: undefined,
-        statusAt: undefined,
-        attempts: [],
-        responses: [],
-      };
-      return changed({ tasks: [...board.tasks, row] });
+      const shown = board.tasks.find((row) => row.task === event.task);
+      if (event.removed) {
+        return shown !== undefined && sameLogInBlock(shown.publishedAt, at)
+          ? changed({ tasks: board.tasks.filter((row) => row !== shown) })
+          : board;
+      }
+      if (shown === undefined) {
+        const row: TaskRow = {
+          task: event.task,
+          publishedIn: at.blockNumber,
+          publishedAt: at,
+          status: undefined,
+          statusAt: undefined,
+          statuses: [],
+          attempts: [],
+          responses: [],
+        };
+        return changed({ tasks: [...board.tasks, row] });
+      }
+      // The same publication mined again elsewhere moves there; another one changes nothing.
+      return movedTo(shown.publishedAt, at)
+        ? updateTasks((row) => (row === shown ? { ...row, publishedIn: at.blockNumber, publishedAt: at } : row))
+        : board;
     }
     case 'TaskStatusChanged':
       return updateTasks((row) =>
-        row.task === event.task && isLater(at, row.statusAt) ? { ...row, status: event.status, statusAt: at } : row,
+        row.task === event.task ? withStatuses(row, foldStatus(row.statuses, event.status, at, event.removed)) : row,
       );
     case 'Attempted':
       return updateTasks((row) => {
         if (row.task !== event.task) return row;
         const { provider, suggestedPayment } = event;
-        const attempts = placeLog(
-          row.attempts,
-          { provider, suggestedPayment, at },
-          (attempt) => attempt.provider === provider && attempt.suggestedPayment === suggestedPayment,
-        );
+        const attempts = event.removed
+          ? deleteLog(row.attempts, at)
+          : setLog(row.attempts, { provider, suggestedPayment, at });
         return attempts === row.attempts ? row : { ...row, attempts };
       });
     case 'ResponseSubmitted':
-      return updateTasks((row) =>
-        row.task !== event.task || row.responses.some((response) => response.response === event.response)
-          ? row
-          : {
+      return updateTasks((row) => {
+        if (row.task !== event.task) return row;
+        const shown = row.responses.find((response) => response.response === event.response);
+        if (event.removed) {
+          return shown !== undefined && sameLogInBlock(shown.submittedAt, at)
+            ? { ...row, responses: row.responses.filter((response) => response !== shown) }
+            : row;
+        }
+        if (shown === undefined) {
+          const response: ResponseRow = {
+            response: event.response,
+            submittedAt: at,
+            status: undefined,
+            statusAt: undefined,
+            statuses: [],
+          };
+          return { ...row, responses: [...row.responses, response] };
+        }
+        return movedTo(shown.submittedAt, at)
+          ? {
               ...row,
-              responses: [...row.responses, { response: event.response, status: undefined, statusAt: undefined }],
-            },
-      );
+              responses: row.responses.map((response) =>
+                response === shown ? { ...response, submittedAt: at } : response,
+              ),
+            }
+          : row;
+      });
     case 'ResponseStatusChanged':
       // The event names only the response; find the task it belongs to.
       return updateTasks((row) => {
         const responses = row.responses.map((response) =>
-          response.response === event.response && isLater(at, response.statusAt)
-            ? { ...response, status: event.status, statusAt: at }
+          response.response === event.response
+            ? withStatuses(response, foldStatus(response.statuses, event.status, at, event.removed))
             : response,
         );
         return responses.every((response, i) => response === row.responses[i]) ? row : { ...row, responses };
@@ -240,41 +335,70 @@ function positionOf(event: BoardEvent): LogPosition {
   return { blockNumber, blockHash, transactionHash, logIndex };
 }
 
-function samePosition(a: LogPosition, b: LogPosition): boolean {
+/** The same log: the key the board keeps logs by. */
+function sameLog(a: LogPosition, b: LogPosition): boolean {
   return a.transactionHash === b.transactionHash && a.logIndex === b.logIndex;
 }
 
-/**
- * `rows` with the row of a log added: unchanged if that log is there already; the row of
- * the same transaction with the same content (`sameContent`) from another block moved to
- * the new position (the transaction was mined again after a reorg); appended otherwise.
- */
-function placeLog<R extends { readonly at: LogPosition }>(
-  rows: readonly R[],
-  row: R,
-  sameContent: (existing: R) => boolean,
-): readonly R[] {
-  const { at } = row;
-  if (rows.some((existing) => samePosition(existing.at, at))) return rows;
-  const remined = rows.findIndex(
-    (existing) =>
-      existing.at.transactionHash === at.transactionHash &&
-      existing.at.blockHash !== at.blockHash &&
-      sameContent(existing),
-  );
-  return remined === -1 ? [...rows, row] : rows.map((existing, i) => (i === remined ? row : existing));
+/** The same log from the same block: what a retraction must match to delete an entry. */
+function sameLogInBlock(a: LogPosition, b: LogPosition): boolean {
+  return sameLog(a, b) && a.blockHash === b.blockHash;
+}
+
+/** Whether `next` is the log at `shown` mined again into another block. */
+function movedTo(shown: LogPosition, next: LogPosition): boolean {
+  return sameLog(shown, next) && shown.blockHash !== next.blockHash;
 }
 
 /**
- * Whether `a` comes after `b` on the chain (anything comes after nothing). At the same
- * height, another block hash means `a` is from the block that replaced `b`'s in a reorg:
- * a status reaches the board through one stream, which delivers a re-read after what it
- * replaced.
+ * `rows` with the row of a log set: unchanged if that log of that block is there; the row
+ * of the same log from another block replaced in place; appended otherwise.
  */
-function isLater(a: LogPosition, b: LogPosition | undefined): boolean {
-  return (
-    b === undefined ||
-    a.blockNumber > b.blockNumber ||
-    (a.blockNumber === b.blockNumber && (a.blockHash !== b.blockHash || a.logIndex > b.logIndex))
-  );
+function setLog<R extends { readonly at: LogPosition }>(rows: readonly R[], row: R): readonly R[] {
+  const i = rows.findIndex((existing) => sameLog(existing.at, row.at));
+  if (i === -1) return [...rows, row];
+  return movedTo((rows[i] as R).at, row.at) ? rows.map((existing, j) => (j === i ? row : existing)) : rows;
+}
+
+/** `rows` without the row of the log at `at` (of that block); the same array if there is none. */
+function deleteLog<R extends { readonly at: LogPosition }>(rows: readonly R[], at: LogPosition): readonly R[] {
+  const kept = rows.filter((row) => !sameLogInBlock(row.at, at));
+  return kept.length === rows.length ? rows : kept;
+}
+
+/** The status logs after a status event (or its retraction, `removed`), kept in chain order. */
+function foldStatus<S>(
+  statuses: readonly StatusEntry<S>[],
+  status: S,
+  at: LogPosition,
+  removed: boolean,
+): readonly StatusEntry<S>[] {
+  if (removed) return deleteLog(statuses, at);
+  const next = setLog(statuses, { status, at });
+  return next === statuses ? statuses : [...next].sort((a, b) => chainOrder(a.at, b.at));
+}
+
+/** A row that shows the last of its status logs. */
+interface WithStatuses<S> {
+  readonly status: S | undefined;
+  readonly statusAt: LogPosition | undefined;
+  readonly statuses: readonly StatusEntry<S>[];
+}
+
+/** `row` showing the last of `statuses`; the same row if they did not change. */
+function withStatuses<R extends WithStatuses<S>, S>(row: R, statuses: readonly StatusEntry<S>[]): R {
+  if (statuses === row.statuses) return row;
+  const latest = statuses[statuses.length - 1];
+  return { ...row, statuses, status: latest?.status, statusAt: latest?.at };
+}
+
+/**
+ * Chain order: by block number, then log index. Two logs at one position come from rival
+ * blocks of a reorg (until one is retracted); the block hash orders them, so that the
+ * order they arrive in does not matter.
+ */
+function chainOrder(a: LogPosition, b: LogPosition): number {
+  if (a.blockNumber !== b.blockNumber) return a.blockNumber - b.blockNumber;
+  if (a.logIndex !== b.logIndex) return a.logIndex - b.logIndex;
+  return a.blockHash === b.blockHash ? 0 : a.blockHash < b.blockHash ? -1 : 1;
 }

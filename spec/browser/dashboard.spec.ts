@@ -131,6 +131,33 @@ inBrowser('the browser dashboard', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-finalized.png'), fullPage: true });
   });
 
+  it('undoes what a reorg took back: a task shown ATTEMPTED goes back to NEW, without its attempt', async () => {
+    const [source, task, provider] = [randomAddress(), randomAddress(), randomAddress()];
+    const { blockNumber: fromBlock } = await chain.send('publishTask', task, source);
+    await openLink({ rpcUrl: chain.url, source, fromBlock });
+    await shows(`${taskCard(task)}[data-status="NEW"]`);
+
+    const fork = (await chain.provider.send('evm_snapshot', [])) as string;
+    await chain.send('attempt', task, provider, parseEther('1.5'));
+    await shows(`${taskCard(task)}[data-status="ATTEMPTED"]`);
+    expect(await shows(`${taskCard(task)} table.attempts tr[data-provider="${provider}"]`)).toContain('1.5 OGPU');
+    // The block of the attempt is replaced by two empty ones.
+    expect(await chain.provider.send('evm_revert', [fork])).toBe(true);
+    await chain.mine(2);
+
+    await shows(`${taskCard(task)}[data-status="NEW"]`);
+    expect(await page.$$(`${taskCard(task)} table.attempts tr`)).toHaveLength(0);
+    expect(await page.textContent(taskCard(task))).toContain('No attempt yet.');
+    const steps = await page.$$eval(`${taskCard(task)} ol.lifecycle li`, (items) =>
+      items.map((li) => li.getAttribute('data-step')),
+    );
+    expect(steps).toEqual(['current', 'todo', 'todo', 'todo']);
+    expect(await page.$$('article.task')).toHaveLength(1);
+    const status = (await page.textContent('.status')) ?? '';
+    expect(status).toMatch(/last change: (Attempted|TaskStatusChanged) in block \d+ \(taken back by a reorg\)/);
+    expect(status).toMatch(/reorgs: [1-9]/);
+  });
+
   it('rebuilds the board of past tasks from a shared link with fromBlock, and keeps tasks of other sources off it', async () => {
     const source = randomAddress();
     const [finished, stillOpen, elsewhere] = [randomAddress(), randomAddress(), randomAddress()];

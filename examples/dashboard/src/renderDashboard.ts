@@ -1,6 +1,6 @@
 import { formatEther } from 'ethers';
 import { type EnvironmentMask, enumKey, environmentNames, ResponseStatus, TaskStatus } from 'ogpu-events';
-import type { ProviderRow, ResponseRow, TaskBoard, TaskRow } from '../../taskBoard';
+import { type ProviderRow, type ResponseRow, type TaskBoard, type TaskRow, describeChange } from '../../taskBoard';
 import type { DashboardView, DiagnosticsSummary } from './dashboardView';
 import { el } from './dom';
 
@@ -153,7 +153,7 @@ function diagnosticsLine(summary: DiagnosticsSummary): HTMLElement {
   return el(
     'div',
     { class: 'diagnostics' },
-    `RPC retries: ${counts['rpc-retry']} · range splits: ${counts['range-split']} · reorgs: ${counts.reorg} · skipped logs: ${skipped}`,
+    `RPC retries: ${counts['rpc-retry']} · range splits: ${counts['range-split']} · reorgs: ${counts.reorg} · lagging nodes: ${counts['lagging-node']} · skipped logs: ${skipped}`,
     summary.latest === undefined ? null : el('div', { class: 'latest-diagnostic' }, `Latest: ${summary.latest}`),
   );
 }
@@ -162,7 +162,7 @@ function summaryLine(board: TaskBoard): string {
   const last = board.lastEvent;
   return (
     `${board.tasks.length} task(s), ${board.providers.length} provider(s)` +
-    (last === undefined ? ' · waiting for events' : ` · last change: ${last.eventName} in block ${last.blockNumber}`)
+    (last === undefined ? ' · waiting for events' : ` · last change: ${describeChange(last)}`)
   );
 }
 

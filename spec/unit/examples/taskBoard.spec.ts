@@ -15,16 +15,18 @@ import {
   TaskStatus,
   TaskStatusChangedEvent,
 } from 'ogpu-events';
-import { EMPTY, type Observable, from, lastValueFrom, toArray } from 'rxjs';
+import { EMPTY, Observable, Subject, type Subscriber, from, lastValueFrom, toArray } from 'rxjs';
 import {
   type BoardEvent,
   type TaskBoard,
   type TaskRow,
   applyEvent,
   boardEvents$,
+  describeChange,
   emptyBoard,
   taskBoard$,
 } from '../../../examples/taskBoard';
+import { removalOf } from '../../../src/events/removalOf';
 import { blockHashOf, hash32, txHashOf } from '../helpers/logs';
 
 // ---- fixtures -------------------------------------------------------------------------
@@ -45,6 +47,14 @@ const UNKNOWN_RESPONSE = address(0x2e5f);
 function at(block: number, index: number, transactionHash = txHashOf(block, index)): LogPosition {
   return { blockNumber: block, blockHash: blockHashOf(block), transactionHash, logIndex: index };
 }
+
+/** Where `event`'s log sits. */
+const positionOf = ({ blockNumber, blockHash, transactionHash, logIndex }: BoardEvent): LogPosition => ({
+  blockNumber,
+  blockHash,
+  transactionHash,
+  logIndex,
+});
 
 const registered = (
   provider: string,
@@ -177,7 +187,16 @@ describe('applyEvent', () => {
       const board = applyEvent(emptyBoard(SOURCE), event);
 
       expect(board.tasks).toEqual([
-        { task: TASK, publishedIn: 10, status: undefined, statusAt: undefined, attempts: [], responses: [] },
+        {
+          task: TASK,
+          publishedIn: 10,
+          publishedAt: at(10, 4),
+          status: undefined,
+          statusAt: undefined,
+          statuses: [],
+          attempts: [],
+          responses: [],
+        },
       ]);
       expect(board.lastEvent).toBe(event);
     });
@@ -192,12 +211,17 @@ describe('applyEvent', () => {
   });
 
   describe('TaskStatusChanged', () => {
-    it('sets the status and its position on that task only', () => {
+    it('sets the status and its position on that task only, and keeps its log among the statuses', () => {
       const before = fold([published(TASK, at(10, 0)), published(OTHER_TASK, at(10, 1))]);
       const event = taskStatus(TASK, TaskStatus.ATTEMPTED, at(11, 3));
       const after = applyEvent(before, event);
 
-      expect(rowOf(after, TASK)).toEqual({ ...rowOf(before, TASK), status: TaskStatus.ATTEMPTED, statusAt: at(11, 3) });
+      expect(rowOf(after, TASK)).toEqual({
+        ...rowOf(before, TASK),
+        status: TaskStatus.ATTEMPTED,
+        statusAt: at(11, 3),
+        statuses: [{ status: TaskStatus.ATTEMPTED, at: at(11, 3) }],
+      });
       expect(rowOf(after, OTHER_TASK)).toEqual({ ...rowOf(before, OTHER_TASK), status: undefined });
       expect(after.lastEvent).toBe(event);
     });
@@ -246,7 +270,7 @@ describe('applyEvent', () => {
       const after = applyEvent(before, event);
 
       expect(rowOf(after, OTHER_TASK).responses).toEqual([
-        { response: RESPONSE, status: undefined, statusAt: undefined },
+        { response: RESPONSE, submittedAt: at(12, 0), status: undefined, statusAt: undefined, statuses: [] },
       ]);
       expect(rowOf(after, TASK).responses).toEqual([]);
       expect(after.lastEvent).toBe(event);
@@ -266,11 +290,17 @@ describe('applyEvent', () => {
       const after = applyEvent(before, event);
 
       expect(rowOf(after, OTHER_TASK).responses).toEqual([
-        { response: address(0x2e60), status: undefined, statusAt: undefined },
-        { response: RESPONSE, status: ResponseStatus.CONFIRMED, statusAt: at(13, 0) },
+        { response: address(0x2e60), submittedAt: at(12, 0), status: undefined, statusAt: undefined, statuses: [] },
+        {
+          response: RESPONSE,
+          submittedAt: at(12, 1),
+          status: ResponseStatus.CONFIRMED,
+          statusAt: at(13, 0),
+          statuses: [{ status: ResponseStatus.CONFIRMED, at: at(13, 0) }],
+        },
       ]);
       expect(rowOf(after, TASK).responses).toEqual([
-        { response: OTHER_RESPONSE, status: undefined, statusAt: undefined },
+        { response: OTHER_RESPONSE, submittedAt: at(11, 0), status: undefined, statusAt: undefined, statuses: [] },
       ]);
       expect(rowOf(after, OTHER_TASK).status).toBeUndefined();
       expect(after.lastEvent).toBe(event);
@@ -286,23 +316,44 @@ describe('applyEvent', () => {
         {
           task: TASK,
           publishedIn: 10,
+          publishedAt: at(10, 0),
           status: TaskStatus.FINALIZED,
           statusAt: at(14, 1, txHashOf(14, 0)),
+          statuses: [
+            { status: TaskStatus.NEW, at: at(10, 1, txHashOf(10, 0)) },
+            { status: TaskStatus.ATTEMPTED, at: at(11, 1, txHashOf(11, 0)) },
+            { status: TaskStatus.RESPONDED, at: at(12, 2, txHashOf(12, 0)) },
+            { status: TaskStatus.RESPONDED, at: at(13, 2, txHashOf(13, 0)) },
+            { status: TaskStatus.FINALIZED, at: at(14, 1, txHashOf(14, 0)) },
+          ],
           attempts: [{ provider: PROVIDER, suggestedPayment: 10n ** 18n, at: at(11, 0) }],
           responses: [
-            { response: RESPONSE, status: ResponseStatus.CONFIRMED, statusAt: at(14, 0) },
+            {
+              response: RESPONSE,
+              submittedAt: at(12, 0),
+              status: ResponseStatus.CONFIRMED,
+              statusAt: at(14, 0),
+              statuses: [
+                { status: ResponseStatus.SUBMITTED, at: at(12, 1, txHashOf(12, 0)) },
+                { status: ResponseStatus.CONFIRMED, at: at(14, 0) },
+              ],
+            },
             {
               response: OTHER_RESPONSE,
+              submittedAt: at(13, 0),
               status: ResponseStatus.SUBMITTED,
               statusAt: at(13, 1, txHashOf(13, 0)),
+              statuses: [{ status: ResponseStatus.SUBMITTED, at: at(13, 1, txHashOf(13, 0)) }],
             },
           ],
         },
         {
           task: OTHER_TASK,
           publishedIn: 10,
+          publishedAt: at(10, 2),
           status: TaskStatus.NEW,
           statusAt: at(10, 3, txHashOf(10, 2)),
+          statuses: [{ status: TaskStatus.NEW, at: at(10, 3, txHashOf(10, 2)) }],
           attempts: [],
           responses: [],
         },
@@ -377,8 +428,6 @@ describe('applyEvent', () => {
       ],
       ['another publication of a task already on the board', published(TASK, at(20, 0))],
       ['another submission of a response already on the board', submitted(TASK, RESPONSE, at(20, 0))],
-      ['a task status older than the one shown', taskStatus(TASK, TaskStatus.NEW, at(10, 1))],
-      ['a response status older than the one shown', responseStatus(RESPONSE, ResponseStatus.SUBMITTED, at(10, 6))],
     ])('%s', (_what, event) => {
       const before = base();
       const after = applyEvent(before, event);
@@ -395,11 +444,11 @@ describe('applyEvent', () => {
 
   // ---- order ------------------------------------------------------------------------
 
-  describe('order: a status replaces the one shown only if it comes later on the chain', () => {
+  describe('order: a status replaces the one shown only if it comes later on the chain; an earlier one is kept behind it', () => {
     // The status shown is at block 20, log index 5.
-    const positions: readonly [string, 'replaces' | 'is ignored', number, number][] = [
-      ['a lower block, even with a higher log index,', 'is ignored', 19, 9],
-      ['the same block and a lower log index', 'is ignored', 20, 4],
+    const positions: readonly [string, 'replaces' | 'stays behind', number, number][] = [
+      ['a lower block, even with a higher log index,', 'stays behind', 19, 9],
+      ['the same block and a lower log index', 'stays behind', 20, 4],
       ['the same block and a higher log index', 'replaces', 20, 6],
       ['a higher block, even with a lower log index,', 'replaces', 21, 0],
     ];
@@ -409,12 +458,21 @@ describe('applyEvent', () => {
       const before = fold([published(TASK, at(10, 0)), shown]);
       const after = applyEvent(before, taskStatus(TASK, TaskStatus.EXPIRED, at(block, index)));
 
-      if (outcome === 'replaces') {
-        expect(rowOf(after, TASK)).toMatchObject({ status: TaskStatus.EXPIRED, statusAt: at(block, index) });
-      } else {
-        expect(after).toBe(before);
-        expect(rowOf(after, TASK)).toMatchObject({ status: TaskStatus.RESPONDED, statusAt: at(20, 5) });
-      }
+      const [earlier, later] =
+        outcome === 'replaces'
+          ? [
+              { status: TaskStatus.RESPONDED, at: at(20, 5) },
+              { status: TaskStatus.EXPIRED, at: at(block, index) },
+            ]
+          : [
+              { status: TaskStatus.EXPIRED, at: at(block, index) },
+              { status: TaskStatus.RESPONDED, at: at(20, 5) },
+            ];
+      expect(rowOf(after, TASK)).toMatchObject({
+        status: later.status,
+        statusAt: later.at,
+        statuses: [earlier, later],
+      });
     });
 
     it.each(positions)('response status: one from %s %s it', (_where, outcome, block, index) => {
@@ -422,13 +480,25 @@ describe('applyEvent', () => {
       const before = fold([published(TASK, at(10, 0)), submitted(TASK, RESPONSE, at(11, 0)), shown]);
       const after = applyEvent(before, responseStatus(RESPONSE, ResponseStatus.SUBMITTED, at(block, index)));
 
-      const [row] = rowOf(after, TASK).responses;
-      if (outcome === 'replaces') {
-        expect(row).toEqual({ response: RESPONSE, status: ResponseStatus.SUBMITTED, statusAt: at(block, index) });
-      } else {
-        expect(after).toBe(before);
-        expect(row).toEqual({ response: RESPONSE, status: ResponseStatus.CONFIRMED, statusAt: at(20, 5) });
-      }
+      const [earlier, later] =
+        outcome === 'replaces'
+          ? [
+              { status: ResponseStatus.CONFIRMED, at: at(20, 5) },
+              { status: ResponseStatus.SUBMITTED, at: at(block, index) },
+            ]
+          : [
+              { status: ResponseStatus.SUBMITTED, at: at(block, index) },
+              { status: ResponseStatus.CONFIRMED, at: at(20, 5) },
+            ];
+      expect(rowOf(after, TASK).responses).toEqual([
+        {
+          response: RESPONSE,
+          submittedAt: at(11, 0),
+          status: later.status,
+          statusAt: later.at,
+          statuses: [earlier, later],
+        },
+      ]);
     });
 
     it("ends on the latest status whatever order a task's statuses arrive in", () => {
@@ -468,7 +538,9 @@ describe('applyEvent', () => {
       expect(early).toBe(start);
 
       const board = applyEvent(early, submitted(TASK, RESPONSE, at(12, 0)));
-      expect(rowOf(board, TASK).responses).toEqual([{ response: RESPONSE, status: undefined, statusAt: undefined }]);
+      expect(rowOf(board, TASK).responses).toEqual([
+        { response: RESPONSE, submittedAt: at(12, 0), status: undefined, statusAt: undefined, statuses: [] },
+      ]);
     });
 
     it('drops a task status or attempt that arrives before its TaskPublished', () => {
@@ -487,59 +559,222 @@ describe('applyEvent', () => {
     });
   });
 
-  // ---- identity -----------------------------------------------------------------------
+  // ---- retractions -------------------------------------------------------------------
 
-  describe('after a reorg (confirmations 0: events of a replaced block are not retracted)', () => {
+  describe('retractions (removed: true): what a reorg took back leaves the board', () => {
     /** `p` in the block that replaced block `p.blockNumber` (same height, another hash). */
     const replaced = (p: LogPosition): LogPosition => ({ ...p, blockHash: hash32(0xf00 + p.blockNumber) });
 
-    it('a status from the replacing block wins over the replaced one at the same height, whatever the log indexes', () => {
-      const orphaned = taskStatus(TASK, TaskStatus.CANCELED, at(105, 3));
-      const board = fold([published(TASK, at(100, 0)), orphaned]);
-      const after = applyEvent(board, taskStatus(TASK, TaskStatus.FINALIZED, replaced(at(105, 2))));
-      expect(rowOf(after, TASK)).toMatchObject({ status: TaskStatus.FINALIZED, statusAt: replaced(at(105, 2)) });
-      expect(applyEvent(after, taskStatus(TASK, TaskStatus.FINALIZED, replaced(at(105, 2))))).toBe(after);
+    const NEW = taskStatus(TASK, TaskStatus.NEW, at(10, 1, txHashOf(10, 0)));
+    const ATTEMPT = attempted(TASK, PROVIDER, 10n ** 18n, at(11, 0));
+    const ATTEMPTED = taskStatus(TASK, TaskStatus.ATTEMPTED, at(11, 1, txHashOf(11, 0)));
+    const RESPONDED = taskStatus(TASK, TaskStatus.RESPONDED, at(12, 2));
+    const history = (): TaskBoard => fold([published(TASK, at(10, 0)), NEW, ATTEMPT, ATTEMPTED, RESPONDED]);
+
+    it('retracting the status shown brings back the latest one still held, down to none', () => {
+      const board = applyEvent(history(), removalOf(RESPONDED));
+      expect(rowOf(board, TASK)).toMatchObject({
+        status: TaskStatus.ATTEMPTED,
+        statusAt: positionOf(ATTEMPTED),
+        statuses: [
+          { status: TaskStatus.NEW, at: positionOf(NEW) },
+          { status: TaskStatus.ATTEMPTED, at: positionOf(ATTEMPTED) },
+        ],
+      });
+      expect(board.lastEvent).toEqual(removalOf(RESPONDED));
+
+      const none = fold([removalOf(NEW), removalOf(ATTEMPTED)], board);
+      expect(rowOf(none, TASK)).toMatchObject({ status: undefined, statusAt: undefined, statuses: [] });
     });
 
-    it("the same for a response's status", () => {
+    it('retracting an earlier status keeps the one shown', () => {
+      const board = applyEvent(history(), removalOf(ATTEMPTED));
+      expect(rowOf(board, TASK)).toMatchObject({ status: TaskStatus.RESPONDED, statusAt: positionOf(RESPONDED) });
+      expect(rowOf(board, TASK).statuses.map((entry) => entry.status)).toEqual([TaskStatus.NEW, TaskStatus.RESPONDED]);
+    });
+
+    it('an attempt taken back by a reorg: the task is back at NEW with no attempt, as if it had never been seen', () => {
+      const before = fold([published(TASK, at(10, 0)), NEW]);
+      const seen = fold([ATTEMPT, ATTEMPTED], before);
+      expect(rowOf(seen, TASK)).toMatchObject({ status: TaskStatus.ATTEMPTED, attempts: [expect.anything()] });
+
+      for (const removals of [
+        [removalOf(ATTEMPT), removalOf(ATTEMPTED)],
+        [removalOf(ATTEMPTED), removalOf(ATTEMPT)],
+      ]) {
+        const undone = fold(removals, seen);
+        expect(undone).toEqual({ ...before, lastEvent: removals[1] });
+        expect(rowOf(undone, TASK)).toEqual(rowOf(before, TASK));
+      }
+    });
+
+    it("the same for a response's status: its retraction brings back the one before", () => {
+      const confirmed = responseStatus(RESPONSE, ResponseStatus.CONFIRMED, at(14, 0));
       const board = fold([
-        published(TASK, at(100, 0)),
-        submitted(TASK, RESPONSE, at(101, 0)),
-        responseStatus(RESPONSE, ResponseStatus.CONFIRMED, at(105, 4)),
+        published(TASK, at(10, 0)),
+        submitted(TASK, RESPONSE, at(12, 0)),
+        responseStatus(RESPONSE, ResponseStatus.SUBMITTED, at(12, 1, txHashOf(12, 0))),
+        confirmed,
+        removalOf(confirmed),
       ]);
-      const after = applyEvent(board, responseStatus(RESPONSE, ResponseStatus.SUBMITTED, replaced(at(105, 1))));
-      expect(rowOf(after, TASK).responses).toEqual([
-        { response: RESPONSE, status: ResponseStatus.SUBMITTED, statusAt: replaced(at(105, 1)) },
+      expect(rowOf(board, TASK).responses).toEqual([
+        {
+          response: RESPONSE,
+          submittedAt: at(12, 0),
+          status: ResponseStatus.SUBMITTED,
+          statusAt: at(12, 1, txHashOf(12, 0)),
+          statuses: [{ status: ResponseStatus.SUBMITTED, at: at(12, 1, txHashOf(12, 0)) }],
+        },
       ]);
     });
 
-    it('an attempt whose transaction was mined again at another position moves there instead of being listed twice', () => {
-      const tx = txHashOf(105, 4);
-      const board = fold([published(TASK, at(100, 0)), attempted(TASK, PROVIDER, 7n, at(105, 4, tx))]);
-      const after = applyEvent(board, attempted(TASK, PROVIDER, 7n, replaced(at(106, 1, tx))));
-      expect(rowOf(after, TASK).attempts).toEqual([
-        { provider: PROVIDER, suggestedPayment: 7n, at: replaced(at(106, 1, tx)) },
+    it('retracting an attempt or a registration takes its row off, and the other rows keep their objects', () => {
+      const other = attempted(TASK, OTHER_PROVIDER, 2n, at(13, 0));
+      const registration = registered(PROVIDER, 0n, at(9, 0));
+      const board = fold([registration, registered(OTHER_PROVIDER, 1n, at(9, 1)), other], history());
+
+      const withoutAttempt = applyEvent(board, removalOf(ATTEMPT));
+      expect(rowOf(withoutAttempt, TASK).attempts).toEqual([rowOf(board, TASK).attempts[1]]);
+      expect(rowOf(withoutAttempt, TASK).attempts[0]).toBe(rowOf(board, TASK).attempts[1]);
+      expect(withoutAttempt.providers).toBe(board.providers);
+
+      const withoutProvider = applyEvent(board, removalOf(registration));
+      expect(withoutProvider.providers.map((p) => p.provider)).toEqual([OTHER_PROVIDER]);
+      expect(withoutProvider.providers[0]).toBe(board.providers[1]);
+      expect(withoutProvider.tasks).toBe(board.tasks);
+    });
+
+    it('retracting a publication takes the task off the board with everything on it; mined again, it comes back from its new block', () => {
+      const publication = published(TASK, at(10, 0));
+      const board = fold(
+        [published(OTHER_TASK, at(10, 5)), submitted(TASK, RESPONSE, at(12, 0))],
+        fold([publication], history()),
+      );
+      const gone = applyEvent(board, removalOf(publication));
+      expect(gone.tasks.map((row) => row.task)).toEqual([OTHER_TASK]);
+      expect(gone.tasks[0]).toBe(board.tasks[1]);
+
+      const again = published(TASK, replaced(at(11, 3, publication.transactionHash)));
+      const back = applyEvent(gone, again);
+      expect(rowOf(back, TASK)).toEqual({
+        task: TASK,
+        publishedIn: 11,
+        publishedAt: positionOf(again),
+        status: undefined,
+        statusAt: undefined,
+        statuses: [],
+        attempts: [],
+        responses: [],
+      });
+    });
+
+    it('retracting a submission takes the response, with its statuses, off its task', () => {
+      const submission = submitted(TASK, RESPONSE, at(12, 0));
+      const board = fold([
+        published(TASK, at(10, 0)),
+        submission,
+        responseStatus(RESPONSE, ResponseStatus.SUBMITTED, at(12, 1, txHashOf(12, 0))),
+        submitted(TASK, OTHER_RESPONSE, at(13, 0)),
       ]);
-      expect(applyEvent(after, attempted(TASK, PROVIDER, 7n, replaced(at(106, 1, tx))))).toBe(after);
+      const after = applyEvent(board, removalOf(submission));
+      expect(rowOf(after, TASK).responses.map((r) => r.response)).toEqual([OTHER_RESPONSE]);
+      expect(rowOf(after, TASK).responses[0]).toBe(rowOf(board, TASK).responses[1]);
     });
 
-    it('a registration mined again moves the same way', () => {
-      const tx = txHashOf(105, 0);
-      const board = fold([registered(PROVIDER, 3n, at(105, 0, tx))]);
-      const after = applyEvent(board, registered(PROVIDER, 3n, replaced(at(105, 2, tx))));
-      expect(after.providers).toHaveLength(1);
-      expect(after.providers[0]).toMatchObject({ provider: PROVIDER, registrantId: 3n, at: replaced(at(105, 2, tx)) });
+    it('a log mined again into another block (same transaction and log index) moves there, in place: status, attempt, registration, publication, submission', () => {
+      const registration = registered(PROVIDER, 3n, at(11, 2));
+      const submission = submitted(TASK, RESPONSE, at(12, 0));
+      const board = fold([registration, submission], history());
+      const moved = [
+        taskStatus(TASK, TaskStatus.RESPONDED, replaced(positionOf(RESPONDED))),
+        attempted(TASK, PROVIDER, 10n ** 18n, replaced(positionOf(ATTEMPT))),
+        registered(PROVIDER, 3n, replaced(positionOf(registration))),
+        published(TASK, replaced(at(10, 0))),
+        submitted(TASK, RESPONSE, replaced(positionOf(submission))),
+      ];
+      const after = fold(moved, board);
+
+      const row = rowOf(after, TASK);
+      expect(row.statusAt).toEqual(replaced(positionOf(RESPONDED)));
+      expect(row.statuses).toHaveLength(3);
+      expect(row.attempts).toEqual([
+        { provider: PROVIDER, suggestedPayment: 10n ** 18n, at: replaced(positionOf(ATTEMPT)) },
+      ]);
+      expect(after.providers).toEqual([
+        {
+          provider: PROVIDER,
+          registrantId: 3n,
+          preferredEnvironment: Environment.CPU,
+          at: replaced(positionOf(registration)),
+        },
+      ]);
+      expect(row.publishedAt).toEqual(replaced(at(10, 0)));
+      expect(row.responses.map((r) => r.submittedAt)).toEqual([replaced(positionOf(submission))]);
+      // The retractions of the replaced block's logs, late, change nothing: the entries come from the new block.
+      expect(
+        fold([RESPONDED, ATTEMPT, registration, published(TASK, at(10, 0)), submission].map(removalOf), after),
+      ).toBe(after);
     });
 
-    it('another log of the same transaction (another content, or the same block) is another row', () => {
-      const tx = txHashOf(105, 0);
-      const board = fold([published(TASK, at(100, 0)), attempted(TASK, PROVIDER, 7n, at(105, 0, tx))]);
-      const otherContent = applyEvent(board, attempted(TASK, OTHER_PROVIDER, 7n, replaced(at(105, 1, tx))));
-      expect(rowOf(otherContent, TASK).attempts.map((a) => a.provider)).toEqual([PROVIDER, OTHER_PROVIDER]);
-      const sameBlock = applyEvent(board, attempted(TASK, PROVIDER, 7n, at(105, 1, tx)));
-      expect(rowOf(sameBlock, TASK).attempts).toHaveLength(2);
+    it('an attempt mined again at another position shows once there, whichever of its retraction and its new log comes first', () => {
+      const again = attempted(TASK, PROVIDER, 10n ** 18n, replaced(at(13, 4, ATTEMPT.transactionHash)));
+      for (const order of [
+        [removalOf(ATTEMPT), again],
+        [again, removalOf(ATTEMPT)],
+      ]) {
+        expect(rowOf(fold(order, history()), TASK).attempts).toEqual([
+          { provider: PROVIDER, suggestedPayment: 10n ** 18n, at: positionOf(again) },
+        ]);
+      }
+    });
+
+    describe('a retraction that matches nothing on the board returns the same board, and keeps its lastEvent', () => {
+      const elsewhere = (p: LogPosition): LogPosition => ({ ...p, blockHash: hash32(0xe00 + p.blockNumber) });
+      it.each<[string, BoardEvent]>([
+        ['of a status never held', taskStatus(TASK, TaskStatus.CANCELED, at(20, 0))],
+        [
+          'of a status held from another block',
+          taskStatus(TASK, TaskStatus.RESPONDED, elsewhere(positionOf(RESPONDED))),
+        ],
+        ['of a status of a task not on the board', taskStatus(UNKNOWN_TASK, TaskStatus.NEW, at(20, 0))],
+        ['of an attempt never held', attempted(TASK, OTHER_PROVIDER, 1n, at(20, 0))],
+        ['of a registration never held', registered(OTHER_PROVIDER, 1n, at(20, 0))],
+        ['of a publication of a task not on the board', published(UNKNOWN_TASK, at(20, 0))],
+        ['of a publication held from another block', published(TASK, elsewhere(at(10, 0)))],
+        ['of another publication of a task on the board', published(TASK, at(20, 0))],
+        ['of a submission not on the board', submitted(TASK, UNKNOWN_RESPONSE, at(20, 0))],
+        [
+          'of a status of a response not on the board',
+          responseStatus(UNKNOWN_RESPONSE, ResponseStatus.CONFIRMED, at(20, 0)),
+        ],
+      ])('%s', (_what, event) => {
+        const before = history();
+        const after = applyEvent(before, removalOf(event));
+        expect(after).toBe(before);
+        expect(after.lastEvent).toBe(RESPONDED);
+      });
+    });
+
+    it('is idempotent: the same retraction twice returns the very same board', () => {
+      const once = applyEvent(history(), removalOf(ATTEMPT));
+      expect(applyEvent(once, removalOf(ATTEMPT))).toBe(once);
+    });
+
+    it('is pure with retractions too', () => {
+      let board = deepFreeze(emptyBoard(SOURCE));
+      const events = [...LIFECYCLE, ...LIFECYCLE.slice(5).map(removalOf)];
+      for (const event of events) board = deepFreeze(applyEvent(board, event));
+      expect(board).toEqual(fold(events));
+      expect(contents(board)).toEqual(contents(fold(LIFECYCLE.slice(0, 5))));
+    });
+
+    it('describeChange says when the latest change is a retraction', () => {
+      expect(describeChange(ATTEMPT)).toBe('Attempted in block 11');
+      expect(describeChange(removalOf(ATTEMPT))).toBe('Attempted in block 11 (taken back by a reorg)');
     });
   });
+
+  // ---- identity -----------------------------------------------------------------------
 
   describe('identity: what an event does not touch keeps its object', () => {
     // The dashboard caches a card per TaskRow object and redraws only rows that are new objects.
@@ -631,9 +866,11 @@ const lifecycleArb: fc.Arbitrary<Lifecycle> = fc.record({
   sameBlock: fc.array(fc.boolean(), { maxLength: 40 }),
 });
 
-/** A chain of events, in chain order, shaped like the contract's (one transaction per action). */
-function chainOf({ registrations, tasks, interleaving, sameBlock }: Lifecycle): BoardEvent[] {
-  type Tx = readonly ((p: LogPosition) => BoardEvent)[];
+/** A transaction: its logs, each built for the position it is mined at. */
+type Tx = readonly ((p: LogPosition) => BoardEvent)[];
+
+/** The transactions of a lifecycle, in the order they are sent (one per action, as the contract does). */
+function transactionsOf({ registrations, tasks, interleaving }: Lifecycle): Tx[] {
   const queues: Tx[][] = [
     Array.from({ length: registrations }, (_, i): Tx => [(p) => registered(address(0xf00 + i), BigInt(i), p)]),
     ...tasks.map((steps, t) => {
@@ -665,18 +902,100 @@ function chainOf({ registrations, tasks, interleaving, sameBlock }: Lifecycle): 
       return txs;
     }),
   ];
-
-  const chain: BoardEvent[] = [];
-  let block = 100;
-  let index = 0;
+  const sent: Tx[] = [];
   for (let n = 0; queues.some((q) => q.length > 0); n++) {
     const open = queues.filter((q) => q.length > 0);
-    const tx = open[(interleaving[n] ?? 0) % open.length]!.shift()!;
-    if (n > 0 && !(sameBlock[n] ?? false)) [block, index] = [block + 1, 0];
-    const hash = txHashOf(block, index);
-    for (const log of tx) chain.push(log(at(block, index++, hash)));
+    sent.push(open[(interleaving[n] ?? 0) % open.length]!.shift()!);
   }
+  return sent;
+}
+
+/** The hash of the `n`th transaction sent: the same wherever it is mined. */
+const txHash = (n: number): string => hash32(0x7e_0000_0000n + BigInt(n));
+
+/**
+ * The events of `txs` (numbered from `firstTx`, in order) mined from block `firstBlock` on,
+ * each in the block of the one before when `sameBlock` says so.
+ */
+function mine(
+  txs: readonly (readonly [number, Tx])[],
+  sameBlock: readonly boolean[],
+  firstBlock: number,
+  blockHash: (block: number) => string,
+): BoardEvent[] {
+  const chain: BoardEvent[] = [];
+  let [block, index] = [firstBlock, 0];
+  txs.forEach(([n, tx], i) => {
+    if (i > 0 && !(sameBlock[i] ?? false)) [block, index] = [block + 1, 0];
+    for (const log of tx) {
+      chain.push(
+        log({ blockNumber: block, blockHash: blockHash(block), transactionHash: txHash(n), logIndex: index++ }),
+      );
+    }
+  });
   return chain;
+}
+
+const numbered = (txs: readonly Tx[]): (readonly [number, Tx])[] => txs.map((tx, n) => [n, tx] as const);
+
+/** A chain of events, in chain order, shaped like the contract's. */
+function chainOf(lifecycle: Lifecycle): BoardEvent[] {
+  return mine(numbered(transactionsOf(lifecycle)), lifecycle.sameBlock, 100, blockHashOf);
+}
+
+/** What a reorg does to a lifecycle's transactions. */
+interface Reorg {
+  /** How many transactions are mined before the fork (modulo their number + 1). */
+  readonly fork: number;
+  /** Each later transaction: mined on the replaced branch only, on the new one only, or on both (mined again). */
+  readonly fates: readonly ('replaced' | 'new' | 'both')[];
+  /** How the new branch groups its transactions into blocks. */
+  readonly sameBlock: readonly boolean[];
+  /** Empty blocks that start the new branch: with none, its first block has the height of the replaced one's. */
+  readonly emptyBlocks: number;
+}
+
+const reorgArb: fc.Arbitrary<Reorg> = fc.record({
+  fork: fc.nat(),
+  fates: fc.array(fc.constantFrom('replaced' as const, 'new' as const, 'both' as const), { maxLength: 40 }),
+  sameBlock: fc.array(fc.boolean(), { maxLength: 40 }),
+  emptyBlocks: fc.nat(2),
+});
+
+/** The block hashes of the new branch (the replaced one has those of blockHashOf). */
+const newBranchHash = (block: number): string => hash32(0xcc_0000_0000n + BigInt(block));
+
+/**
+ * The chain before the reorg and the canonical chain after it: both share the blocks
+ * below the fork; above it, each mines its transactions in their order, into its own blocks.
+ */
+function reorgOf(lifecycle: Lifecycle, reorg: Reorg): { replaced: BoardEvent[]; canonical: BoardEvent[] } {
+  const txs = numbered(transactionsOf(lifecycle));
+  const fork = reorg.fork % (txs.length + 1);
+  const common = mine(txs.slice(0, fork), lifecycle.sameBlock, 100, blockHashOf);
+  const above = (common.at(-1)?.blockNumber ?? 99) + 1;
+  const later = txs.slice(fork);
+  const fate = (i: number): Reorg['fates'][number] => reorg.fates[i] ?? 'both';
+  return {
+    replaced: [
+      ...common,
+      ...mine(
+        later.filter((_, i) => fate(i) !== 'new'),
+        lifecycle.sameBlock.slice(fork),
+        above,
+        blockHashOf,
+      ),
+    ],
+    canonical: [
+      ...common,
+      ...mine(
+        later.filter((_, i) => fate(i) !== 'replaced'),
+        reorg.sameBlock,
+        above + reorg.emptyBlocks,
+        newBranchHash,
+      ),
+    ],
+  };
 }
 
 /** The event each event's stream is started by: its task's TaskPublished, or its response's ResponseSubmitted. */
@@ -722,19 +1041,16 @@ function deliveryOf(
   return delivered;
 }
 
-const positionKey = (p: LogPosition): string => `${p.blockNumber}:${p.logIndex}`;
+const positionKey = (p: LogPosition): string => `${p.blockNumber}:${p.logIndex}@${p.blockHash}/${p.transactionHash}`;
 
-/** What a board shows, with rows sorted so that arrival order does not matter. */
+/** What a board shows (everything but lastEvent), with rows sorted so that arrival order does not matter. */
 function contents(board: TaskBoard) {
   return {
     providers: board.providers.map((p) => `${p.provider}#${p.registrantId}@${positionKey(p.at)}`).sort(),
     tasks: [...board.tasks]
       .sort((a, b) => a.task.localeCompare(b.task))
       .map((row) => ({
-        task: row.task,
-        publishedIn: row.publishedIn,
-        status: row.status,
-        statusAt: row.statusAt,
+        ...row,
         attempts: row.attempts.map((a) => `${a.provider}:${a.suggestedPayment}@${positionKey(a.at)}`).sort(),
         responses: [...row.responses].sort((a, b) => a.response.localeCompare(b.response)),
       })),
@@ -826,5 +1142,229 @@ describe('boardEvents$ (the order applyEvent relies on)', () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+// ---- through reorgs ---------------------------------------------------------------------
+
+/** Which stream delivers each kind of event. */
+const STREAM_OF = {
+  registered$: 'Registered',
+  taskPublished$: 'TaskPublished',
+  taskStatusChanged$: 'TaskStatusChanged',
+  attempted$: 'Attempted',
+  responseSubmitted$: 'ResponseSubmitted',
+  responseStatusChanged$: 'ResponseStatusChanged',
+} as const;
+type StreamMethod = keyof typeof STREAM_OF;
+
+/** The address that scopes the stream of `event`'s kind. */
+function scopeOf(event: BoardEvent): string {
+  switch (event.eventName) {
+    case 'Registered':
+    case 'TaskPublished':
+      return event.source;
+    case 'TaskStatusChanged':
+    case 'Attempted':
+    case 'ResponseSubmitted':
+      return event.task;
+    case 'ResponseStatusChanged':
+      return event.response;
+  }
+}
+
+/** A client whose six streams are opened by `open`. */
+function nexusOf(
+  open: (method: StreamMethod, scope: string, options: StreamOptions | undefined) => Observable<BoardEvent>,
+): NexusEvents {
+  const stream = (method: StreamMethod) => (scope: string, options?: StreamOptions) => open(method, scope, options);
+  return {
+    registered$: stream('registered$') as NexusEvents['registered$'],
+    taskPublished$: stream('taskPublished$') as NexusEvents['taskPublished$'],
+    taskStatusChanged$: stream('taskStatusChanged$') as NexusEvents['taskStatusChanged$'],
+    attempted$: stream('attempted$') as NexusEvents['attempted$'],
+    responseSubmitted$: stream('responseSubmitted$') as NexusEvents['responseSubmitted$'],
+    responseStatusChanged$: stream('responseStatusChanged$') as NexusEvents['responseStatusChanged$'],
+    diagnostics$: EMPTY,
+  };
+}
+
+const sameLogInBlock = (a: LogPosition, b: LogPosition): boolean =>
+  a.transactionHash === b.transactionHash && a.logIndex === b.logIndex && a.blockHash === b.blockHash;
+
+/** `b` is the log at `a` (or another log of its transaction) mined again into another block. */
+const movedTo = (a: LogPosition, b: LogPosition): boolean =>
+  a.transactionHash === b.transactionHash && a.blockHash !== b.blockHash;
+
+/**
+ * A client on a chain that reorgs from `replaced` to `canonical`. Each stream, as it is
+ * subscribed, gets what the contract of `withRemovals` lets it deliver: some of its events
+ * of the replaced chain (how many: from `picks`), then the retraction of those the canonical
+ * chain does not hold in the same block (in either order), then the canonical chain's events
+ * it has not delivered yet. `drive()` then delivers them one at a time, from whichever open
+ * stream `picks` says, until every open stream has delivered all of its events.
+ */
+function reorgingNexus(replaced: readonly BoardEvent[], canonical: readonly BoardEvent[], picks: readonly number[]) {
+  let n = 0;
+  const pick = (): number => (picks.length === 0 ? 0 : picks[n++ % picks.length]!);
+  const open: { queue: BoardEvent[]; subscriber: Subscriber<BoardEvent> }[] = [];
+  const subscriptions: [StreamMethod, string, StreamOptions | undefined][] = [];
+  const delivered: BoardEvent[] = [];
+
+  const nexus = nexusOf(
+    (method, scope, options) =>
+      new Observable<BoardEvent>((subscriber) => {
+        subscriptions.push([method, scope, options]);
+        const ofStream = (chain: readonly BoardEvent[]): BoardEvent[] =>
+          chain.filter(
+            (e) =>
+              e.eventName === STREAM_OF[method] && scopeOf(e) === scope && e.blockNumber >= (options?.fromBlock ?? 0),
+          );
+        const before = ofStream(replaced);
+        const after = ofStream(canonical);
+        const seen = before.slice(0, pick() % (before.length + 1));
+        const retractions =
+          options?.withRemovals === true
+            ? seen.filter((e) => !after.some((c) => sameLogInBlock(c, e))).map((e) => removalOf(e))
+            : [];
+        if (pick() % 2 === 1) retractions.reverse();
+        const unseen = after.filter((c) => !seen.some((e) => sameLogInBlock(e, c)));
+        const reading = { queue: [...seen, ...retractions, ...unseen], subscriber };
+        open.push(reading);
+        return () => {
+          open.splice(open.indexOf(reading), 1);
+        };
+      }),
+  );
+
+  const drive = (): void => {
+    for (;;) {
+      const ready = open.filter((reading) => reading.queue.length > 0);
+      if (ready.length === 0) return;
+      const reading = ready[pick() % ready.length]!;
+      const event = reading.queue.shift()!;
+      delivered.push(event);
+      reading.subscriber.next(event);
+    }
+  };
+  return { nexus, drive, subscriptions, delivered };
+}
+
+describe('taskBoard$ through a reorg (streams subscribed withRemovals)', () => {
+  it('ends on the board of the canonical chain alone, whatever each stream read before the reorg and however the streams interleave', () => {
+    const runs = { total: 0, withRetractions: 0, withMinedAgain: 0 };
+    fc.assert(
+      fc.property(lifecycleArb, reorgArb, fc.array(fc.nat(), { maxLength: 200 }), (lifecycle, reorg, picks) => {
+        const { replaced, canonical } = reorgOf(lifecycle, reorg);
+        const { nexus, drive, subscriptions, delivered } = reorgingNexus(replaced, canonical, picks);
+        let board = emptyBoard(SOURCE);
+        const subscription = taskBoard$(nexus, SOURCE, { fromBlock: 0 }).subscribe((next) => (board = next));
+        drive();
+        subscription.unsubscribe();
+
+        expect(subscriptions.filter(([, , options]) => options?.withRemovals !== true)).toEqual([]);
+        expect(contents(board)).toEqual(contents(fold(canonical)));
+
+        runs.total += 1;
+        if (delivered.some((e) => e.removed)) runs.withRetractions += 1;
+        if (delivered.some((e) => !e.removed && replaced.some((r) => movedTo(r, e)))) runs.withMinedAgain += 1;
+      }),
+      { numRuns: 400 },
+    );
+    // The property is not vacuous: most runs retract something, many deliver a log mined again elsewhere.
+    expect(runs.withRetractions).toBeGreaterThan(runs.total / 2);
+    expect(runs.withMinedAgain).toBeGreaterThan(runs.total / 4);
+  });
+});
+
+describe('boardEvents$ and retractions', () => {
+  /** A client whose streams are Subjects, one per stream and scope, and the subscriptions it was asked for. */
+  function subjectNexus() {
+    const subjects = new Map<string, Subject<BoardEvent>>();
+    const subject = (method: StreamMethod, scope: string): Subject<BoardEvent> => {
+      const key = `${method} ${scope}`;
+      if (!subjects.has(key)) subjects.set(key, new Subject<BoardEvent>());
+      return subjects.get(key)!;
+    };
+    const subscriptions: [StreamMethod, string, StreamOptions | undefined][] = [];
+    const nexus = nexusOf((method, scope, options) => {
+      subscriptions.push([method, scope, options]);
+      return subject(method, scope);
+    });
+    return { nexus, subject, subscriptions, subjects };
+  }
+
+  it('subscribes every stream with withRemovals: true, each child stream from the block of its parent event', () => {
+    const { nexus, subject, subscriptions } = subjectNexus();
+    const subscription = boardEvents$(nexus, SOURCE, { fromBlock: 5 }).subscribe();
+    subject('taskPublished$', SOURCE).next(published(TASK, at(10, 0)));
+    subject('responseSubmitted$', TASK).next(submitted(TASK, RESPONSE, at(11, 0)));
+    subscription.unsubscribe();
+
+    expect(subscriptions).toEqual([
+      ['taskPublished$', SOURCE, { fromBlock: 5, withRemovals: true }],
+      ['registered$', SOURCE, { fromBlock: 5, withRemovals: true }],
+      ['taskStatusChanged$', TASK, { fromBlock: 10, withRemovals: true }],
+      ['attempted$', TASK, { fromBlock: 10, withRemovals: true }],
+      ['responseSubmitted$', TASK, { fromBlock: 10, withRemovals: true }],
+      ['responseStatusChanged$', RESPONSE, { fromBlock: 11, withRemovals: true }],
+    ]);
+    // Without fromBlock: live only, still with removals.
+    const live = subjectNexus();
+    boardEvents$(live.nexus, SOURCE).subscribe().unsubscribe();
+    expect(live.subscriptions.map(([, , options]) => options)).toEqual([
+      { withRemovals: true },
+      { withRemovals: true },
+    ]);
+  });
+
+  it('a retraction ends the streams its event started before it is passed on; mined again, the event starts them anew from its new block', () => {
+    const { nexus, subject, subscriptions, subjects } = subjectNexus();
+    const observed = (): string[] => [...subjects].filter(([, s]) => s.observed).map(([key]) => key);
+    const seen: [BoardEvent, string[]][] = [];
+    const subscription = boardEvents$(nexus, SOURCE, { fromBlock: 5 }).subscribe((e) => seen.push([e, observed()]));
+
+    const publication = published(TASK, at(10, 0));
+    const submission = submitted(TASK, RESPONSE, at(11, 0));
+    subject('taskPublished$', SOURCE).next(publication);
+    subject('responseSubmitted$', TASK).next(submission);
+    const everything = [
+      `taskPublished$ ${SOURCE}`,
+      `registered$ ${SOURCE}`,
+      `taskStatusChanged$ ${TASK}`,
+      `attempted$ ${TASK}`,
+      `responseSubmitted$ ${TASK}`,
+      `responseStatusChanged$ ${RESPONSE}`,
+    ];
+    expect(observed()).toEqual(everything);
+
+    subject('responseSubmitted$', TASK).next(removalOf(submission));
+    expect(observed()).toEqual(everything.slice(0, 5));
+
+    subject('taskPublished$', SOURCE).next(removalOf(publication));
+    expect(observed()).toEqual(everything.slice(0, 2));
+    // How many streams were open as each event was passed on: a parent event comes before
+    // the streams it starts, its retraction after they have ended.
+    expect(seen.map(([event, streams]) => [event.eventName, event.removed, streams.length])).toEqual([
+      ['TaskPublished', false, 2],
+      ['ResponseSubmitted', false, 5],
+      ['ResponseSubmitted', true, 5],
+      ['TaskPublished', true, 2],
+    ]);
+
+    const again = published(TASK, { ...at(12, 3), transactionHash: publication.transactionHash });
+    subject('taskPublished$', SOURCE).next(again);
+    expect(observed()).toEqual(everything.slice(0, 5));
+    expect(subscriptions.slice(-3)).toEqual([
+      ['taskStatusChanged$', TASK, { fromBlock: 12, withRemovals: true }],
+      ['attempted$', TASK, { fromBlock: 12, withRemovals: true }],
+      ['responseSubmitted$', TASK, { fromBlock: 12, withRemovals: true }],
+    ]);
+
+    // A retraction of another publication of the task (another log) leaves them running.
+    subject('taskPublished$', SOURCE).next(removalOf(publication));
+    expect(observed()).toEqual(everything.slice(0, 5));
+    subscription.unsubscribe();
+    expect(observed()).toEqual([]);
   });
 });
