@@ -7,6 +7,7 @@ import {
   toAsyncIterable,
 } from 'ogpu-events';
 import { FaultyRpcProxy, type FaultyRpcCall } from '../support/FaultyRpcProxy';
+import { isHeadRequest } from '../support/reorgs';
 import { collect, sleep, waitFor } from '../support/streams';
 import { randomAddress, startTestChain, type TestChain } from '../support/testChain';
 
@@ -27,10 +28,6 @@ const client = (options: { pollInterval?: number; maxBlockRange?: number; confir
 
 const positions = (events: readonly TaskStatusChangedEvent[]) => events.map((e) => [e.blockNumber, e.logIndex]);
 const keys = (events: readonly TaskStatusChangedEvent[]) => events.map((e) => `${e.transactionHash}:${e.logIndex}`);
-
-/** `eth_getBlockByNumber('latest')`: the head request of a poll tick or of a stream's start. */
-const isHeadRequest = (call: FaultyRpcCall): boolean =>
-  call.method === 'eth_getBlockByNumber' && (call.params as unknown[])[0] === 'latest';
 
 /** Waits until a default-start subscription has read the head, so later events are "after subscribing". */
 async function untilPolling(): Promise<void> {

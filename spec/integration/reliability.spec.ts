@@ -11,6 +11,7 @@ import {
   createNexusEvents,
 } from 'ogpu-events';
 import { FAULT_KINDS, FaultyRpcProxy } from '../support/FaultyRpcProxy';
+import { polls, revert, snapshot } from '../support/reorgs';
 import { collect, sleep, waitFor } from '../support/streams';
 import { type TestChain, randomAddress, startTestChain } from '../support/testChain';
 
@@ -211,22 +212,10 @@ describe('block-range and result caps', () => {
   );
 });
 
-/** anvil: a snapshot id to revert to. */
-const snapshot = (): Promise<string> => chain.provider.send('evm_snapshot', []) as Promise<string>;
-const revert = async (id: string): Promise<void> => {
-  expect(await chain.provider.send('evm_revert', [id])).toBe(true);
-};
-
 function liveStatuses(nexus: NexusEvents, task: string): { received: TaskStatusChangedEvent[]; sub: Subscription } {
   const received: TaskStatusChangedEvent[] = [];
   const sub = nexus.taskStatusChanged$(task).subscribe((e) => received.push(e));
   return { received, sub };
-}
-
-/** Waits until the client has polled the head `count` more times. */
-async function polls(proxy: FaultyRpcProxy, count: number): Promise<void> {
-  const seen = proxy.count('eth_getBlockByNumber');
-  await waitFor(() => proxy.count('eth_getBlockByNumber') >= seen + count, 10_000, `${count} polls`);
 }
 
 describe('reorgs', () => {
@@ -237,13 +226,13 @@ describe('reorgs', () => {
     const { received, sub } = liveStatuses(nexus, task);
     try {
       await polls(proxy, 2);
-      const id = await snapshot();
+      const id = await snapshot(chain);
       await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED); // will be orphaned
       await chain.mine(4);
       await waitFor(() => received.length === 1, 10_000, 'the event of the old chain');
       await polls(proxy, 3); // the cursor is past all of it
 
-      await revert(id);
+      await revert(chain, id);
       const replacement = await chain.send('emitTaskStatusChanged', task, TaskStatus.RESPONDED);
       const final = await chain.send('emitTaskStatusChanged', task, TaskStatus.FINALIZED);
       await chain.mine(5);
@@ -267,11 +256,11 @@ describe('reorgs', () => {
     const { received, sub } = liveStatuses(nexus, task);
     try {
       await polls(proxy, 2);
-      const id = await snapshot();
+      const id = await snapshot(chain);
       await chain.mine(6);
       await polls(proxy, 3);
 
-      await revert(id);
+      await revert(chain, id);
       await chain.send('emitTaskStatusChanged', task, TaskStatus.CANCELED); // head is now below the old one
       await waitFor(() => received.length === 1, 10_000, 'the event of the shorter chain');
 
@@ -289,13 +278,13 @@ describe('reorgs', () => {
     const { received, sub } = liveStatuses(nexus, task);
     try {
       await polls(proxy, 2);
-      const id = await snapshot();
+      const id = await snapshot(chain);
       await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED); // orphaned with 2 blocks on top
       await chain.mine(2);
       await polls(proxy, 4);
       expect(received).toHaveLength(0);
 
-      await revert(id);
+      await revert(chain, id);
       await chain.send('emitTaskStatusChanged', task, TaskStatus.RESPONDED);
       await chain.mine(3);
       await waitFor(() => received.length >= 1, 10_000, 'the confirmed event of the new chain');
@@ -317,12 +306,12 @@ describe('reorgs', () => {
     try {
       await polls(proxy, 2);
       const kept = await chain.send('emitTaskStatusChanged', task, TaskStatus.NEW);
-      const id = await snapshot();
+      const id = await snapshot(chain);
       await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED); // confirmed, then orphaned
       await chain.mine(5);
       await waitFor(() => received.length === 2, 10_000, 'two confirmed events');
 
-      await revert(id);
+      await revert(chain, id);
       await chain.send('emitTaskStatusChanged', task, TaskStatus.RESPONDED);
       await chain.mine(8);
       await waitFor(() => received.length === 3, 10_000, 'the new chain');

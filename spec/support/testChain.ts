@@ -34,6 +34,7 @@ export interface TestChain {
   deployNexus(): Promise<DeployedNexus>;
   /** Mines `blocks` empty blocks. */
   mine(blocks?: number): Promise<void>;
+  /** The node's head block number now (never cached). */
   head(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -82,7 +83,9 @@ export async function startTestChain(anvilArgs: readonly string[] = []): Promise
       mine: async (blocks = 1) => {
         await provider.send('anvil_mine', [`0x${blocks.toString(16)}`]);
       },
-      head: () => provider.getBlockNumber(),
+      // Asked of the node each time: ethers' getBlockNumber may answer from a cache of its last
+      // 250 ms, which a revert makes wrong.
+      head: async () => Number(await provider.send('eth_blockNumber', [])),
       stop: async () => {
         provider.destroy();
         await anvil.stop();
