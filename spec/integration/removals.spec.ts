@@ -394,9 +394,7 @@ describe('withRemovals: true on a chain that reorgs (anvil)', () => {
 
     // Both replaced events are retracted before the event of the new chain, though one was
     // at a height the new chain does not reach.
-    // FAILS today (the fold below): the event at base + 4 is never retracted while the new
-    // chain is shorter than that. After the rewind the poller re-reads only up to the new head,
-    // and the stream reconciles only the blocks a batch covers.
+    // The rewound batch says where the new chain ends: the event above its head is retracted at once.
     expect(eventsBeforeRemovals(stream.emissions.slice(2))).toEqual([]);
     await expectConverged(tested, [stream, plain]);
   });
@@ -418,8 +416,7 @@ describe('withRemovals: true on a chain that reorgs (anvil)', () => {
     await chain.mine(5); // the new chain is now longer
     await waitFor(() => removals(stream).length === 1, 5_000, 'the removal');
 
-    // FAILS today: the event of the new chain at base + 1 is delivered first, and the removal
-    // of the event at base + 4 only when a later poll reads that height of the new chain.
+    // The removal of the event at base + 4 comes with the rewind, before base + 1's new event.
     expect(eventsBeforeRemovals(stream.emissions.slice(1))).toEqual([]);
     await expectConverged(tested, [stream]);
   });
@@ -573,10 +570,8 @@ describe('withRemovals: true on a chain that reorgs (anvil)', () => {
     await caughtUp(tested);
 
     expect(replacing.blockNumber).toBe(fromBlock);
-    // FAILS today: the held answer (of the replaced chain) reaches the stream after the poller's
-    // re-read of the new chain, and wins over it as the later read: the stream keeps the two
-    // replaced events and never delivers the new one (readAt orders answers by arrival, not by
-    // the state of the chain they describe).
+    // The held answer (of the replaced chain) reaches the stream after the poller's re-read of
+    // the new chain; reads are ordered by when they were sent, so it does not win.
     await expectConverged(tested, [stream]);
   });
 
@@ -607,10 +602,9 @@ describe('withRemovals: true on a chain that reorgs (anvil)', () => {
       'the held head to be delivered',
     );
 
-    // FAILS today: the range read answers from the new chain without a log in the old head's
-    // block, so the old head is asked again by its hash (EIP-234); anvil answers "unknown
-    // block" for a replaced block, which is retried as a lagging node, forever: the stream
-    // never delivers anything.
+    // The range read answers from the new chain without a log in the old head's block, so the
+    // old head is asked again by its hash (EIP-234); anvil answers "unknown block" for a
+    // replaced block: the block is found gone, and the read starts over on the new chain.
     await expectConverged(tested, [stream]);
   });
 
@@ -645,11 +639,9 @@ describe('withRemovals: true on a chain that reorgs (anvil)', () => {
     await chain.mine(1);
     expect(replacing.blockNumber).toBe(replaced.blockNumber + 2);
 
-    // FAILS today: the poll goes on with the held head (its parent is still canonical, so no
-    // reorg is seen), reads that block's logs from the new chain (none), so asks for them by
-    // the replaced block's hash (EIP-234); anvil answers "unknown block" for a replaced block,
-    // which is retried as a lagging node, forever: the poller never finishes that tick, and
-    // no stream of the client gets anything again.
+    // The poll goes on with the held head, reads that block's logs from the new chain (none),
+    // so asks for them by the replaced block's hash (EIP-234); "unknown block" for a replaced
+    // block abandons the tick, and the next one sees the reorg.
     await expectConverged(tested, [stream, plain]);
     expect(stream.emissions.map(keyOf)).toEqual([`${kept.hash}:0`, `${replacing.hash}:0`]);
   });
