@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { BenchOptions, BenchSection } from './BenchSection';
 import { run as backfill } from './backfill';
 import { run as decode } from './decode';
+import { run as eip55 } from './eip55';
 import { run as memory } from './memory';
 import { type FailedSection, formatConsole, formatMarkdownReport } from './report';
 import { run as requestsPerTick } from './requestsPerTick';
@@ -17,6 +18,7 @@ import { run as requestsPerTick } from './requestsPerTick';
 const SECTIONS: readonly { readonly name: string; readonly run: (options: BenchOptions) => Promise<BenchSection> }[] = [
   { name: 'requestsPerTick', run: requestsPerTick },
   { name: 'decode', run: decode },
+  { name: 'eip55', run: eip55 },
   { name: 'backfill', run: backfill },
   { name: 'memory', run: memory },
 ];

@@ -1,6 +1,6 @@
-import { getAddress } from 'ethers';
 import { InvalidAddressError } from '../errors/InvalidAddressError.js';
 import { BoundedCache } from './BoundedCache.js';
+import { eip55Checksum } from './eip55.js';
 
 /** A valid address in the two forms the library works with. */
 export interface NormalizedAddress {
@@ -18,9 +18,12 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 // ~100 bytes bound the cache to a couple of MiB however long a stream runs.
 const checksums = new BoundedCache<string, string>(16_384);
 
-/** EIP-55 checksum of 40 lower-case hex digits, memoised (keccak is the costly part). */
+/**
+ * EIP-55 checksum of 40 lower-case hex digits, memoised: an address that recurs (a task's
+ * status changes, a provider's attempts) is hashed once.
+ */
 export function checksumHex40(hex40: string): string {
-  return checksums.getOrCompute(hex40, (hex) => getAddress(`0x${hex}`));
+  return checksums.getOrCompute(hex40, eip55Checksum);
 }
 
 /**

@@ -83,6 +83,26 @@ describe('checksumHex40', () => {
   it('returns the EIP-55 form of 40 lower-case hex digits', () => {
     expect(checksumHex40(HEX40)).toBe(CHECKSUMMED);
   });
+
+  it.each([
+    ['all zeros', '0'.repeat(40)],
+    ['all f', 'f'.repeat(40)],
+    ['0x…0001', `${'0'.repeat(39)}1`],
+  ])('agrees with ethers getAddress on %s', (_what, hex40) => {
+    expect(checksumHex40(hex40)).toBe(getAddress(`0x${hex40}`));
+  });
+
+  it('agrees with ethers getAddress on thousands of addresses, computed and then cached', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), (bytes) => {
+        const hex40 = Buffer.from(bytes).toString('hex');
+        const expected = getAddress(`0x${hex40}`);
+        expect(checksumHex40(hex40)).toBe(expected);
+        expect(checksumHex40(hex40)).toBe(expected);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
 });
 
 describe('BoundedCache', () => {
