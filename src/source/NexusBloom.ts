@@ -1,10 +1,17 @@
-import { getBytes, keccak256 } from 'ethers';
+import { keccak256 } from '../internal/keccak256.js';
 
 /** The three bits (byte offset into the hex string, bit mask) an item sets in a logs bloom. */
 type BloomBits = readonly (readonly [index: number, mask: number])[];
 
+/** The bytes of a 0x-prefixed, lower-case hex string of whole bytes. */
+function bytesOf(hex: string): Uint8Array {
+  const bytes = new Uint8Array((hex.length - 2) / 2);
+  for (let i = 0; i < bytes.length; i += 1) bytes[i] = Number.parseInt(hex.slice(2 + 2 * i, 4 + 2 * i), 16);
+  return bytes;
+}
+
 function bloomBits(hex: string): BloomBits {
-  const hash = getBytes(keccak256(hex));
+  const hash = keccak256(bytesOf(hex));
   const bits: [number, number][] = [];
   for (let i = 0; i < 6; i += 2) {
     // Yellow paper M3:2048: the low 11 bits of each of the first three byte pairs name a

@@ -5,7 +5,7 @@ import { InvalidRpcResponseError } from '../errors/InvalidRpcResponseError.js';
 import type { ReadLogBatch } from './LogBatch.js';
 import type { NexusBloom } from './NexusBloom.js';
 import { type LogRangeReader, readLogRange } from './readLogRange.js';
-import { requestBlock, requestLogs } from './rpcRequests.js';
+import { request, requestBlock } from './rpcRequests.js';
 import { validateRpcLogs } from './validateRpcLogs.js';
 
 /** A range reader that can also tell from a block's bloom whether it may hold Nexus logs. */
@@ -69,12 +69,12 @@ function readBlockLogs(reader: ProvenRangeReader, header: RpcBlockHeader): Obser
   // either way a fresh start is safe), means the block is gone.
   const stillCanonical = (): Observable<boolean> =>
     requestBlock(reader, header.number).pipe(map((current) => current?.hash === header.hash));
-  return requestLogs(
+  const filter = { address: reader.address, topics: [reader.topics], blockHash: header.hash };
+  return request(
     reader,
-    { address: reader.address, topics: [reader.topics], blockHash: header.hash },
-    stillCanonical,
-  ).pipe(
-    map((result) => {
+    'eth_getLogs',
+    () => reader.rpc.getLogs(filter),
+    (result) => {
       const logs = validateRpcLogs(result, reader.address, reader.report);
       const stray = logs.find((log) => log.blockHash !== header.hash || log.blockNumber !== header.number);
       if (stray !== undefined) {
@@ -83,6 +83,7 @@ function readBlockLogs(reader: ProvenRangeReader, header: RpcBlockHeader): Obser
         ]);
       }
       return logs;
-    }),
+    },
+    { stillValid: stillCanonical },
   );
 }

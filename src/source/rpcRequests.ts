@@ -243,11 +243,7 @@ export function requestKnownBlock(context: RequestContext, number: number): Obse
 }
 
 /** `eth_getLogs`, unvalidated: the range reader validates each log. */
-export function requestLogs(
-  context: RequestContext,
-  filter: GetLogsFilter,
-  stillValid?: () => Observable<boolean>,
-): Observable<unknown> {
+export function requestLogs(context: RequestContext, filter: GetLogsFilter): Observable<unknown> {
   return request(
     context,
     'eth_getLogs',
@@ -257,10 +253,7 @@ export function requestLogs(
         throw new InvalidRpcResponseError('eth_getLogs', result, ['expected an array of logs']);
       return result;
     },
-    {
-      splittable: filter.blockHash === undefined && filter.toBlock > filter.fromBlock,
-      ...(stillValid === undefined ? {} : { stillValid }),
-    },
+    { splittable: filter.blockHash === undefined && filter.toBlock > filter.fromBlock },
   );
 }
 
