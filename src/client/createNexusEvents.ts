@@ -11,6 +11,7 @@ import { BlockSpan } from '../source/BlockSpan.js';
 import { NexusBloom } from '../source/NexusBloom.js';
 import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
 import { pollLogs } from '../source/pollLogs.js';
+import { requestLatestBlock } from '../source/rpcRequests.js';
 import type { StreamOptions } from '../streams/StreamOptions.js';
 import * as descriptors from '../streams/nexusEventDescriptors.js';
 import { type StreamContext, nexusEventStream } from '../streams/nexusEventStream.js';
@@ -84,6 +85,8 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
   const span = new BlockSpan(resolved.maxBlockRange);
   const bloom = new NexusBloom(resolved.address.lower, NEXUS_TOPIC0S);
 
+  // One head request in flight per client, retried once for all who wait on it.
+  const latest$ = requestLatestBlock({ rpc, policy: resolved.policy, report }).pipe(share());
   let liveFrom: number | undefined;
   const live$ = pollLogs({
     rpc,
@@ -95,6 +98,7 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     pollInterval: resolved.pollInterval,
     confirmations: resolved.confirmations,
     report,
+    latest$,
     onCursor: (cursor) => {
       liveFrom = cursor;
     },
@@ -111,6 +115,7 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     span,
     bloom,
     live$,
+    latest$,
     liveFrom: () => liveFrom,
     report,
   };

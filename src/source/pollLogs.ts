@@ -48,6 +48,11 @@ export interface PollLogsConfig extends ProvenRangeReader {
    * their history up to just below it and take the rest from the poller.
    */
   readonly onCursor?: (cursor: number | undefined) => void;
+  /**
+   * The head request, when the client shares one (with its retries) among the poller and
+   * its streams. Default: the poller's own {@link requestLatestBlock}.
+   */
+  readonly latest$?: Observable<RpcBlockHeader>;
   /** Test hook: told the poller's state after every tick. */
   readonly inspect?: (state: { readonly cursor: number | undefined; readonly anchors: number }) => void;
 }
@@ -75,9 +80,12 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
   return defer(() => {
     const anchors = new BlockHashWindow(REORG_MEMORY_BLOCKS);
     let cursor = config.fromBlock;
+    // A subscriber may leave in the middle of a delivery: the cursor moves after it, but
+    // nobody is to be told any more.
+    let stopped = false;
     const setCursor = (next: number): void => {
       cursor = next;
-      config.onCursor?.(next);
+      if (!stopped) config.onCursor?.(next);
     };
     let lastHeadHash: string | undefined;
     let rewound = false;
@@ -252,7 +260,7 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
 
     const ticks$ = timer(0, config.pollInterval).pipe(
       exhaustMap(() =>
-        requestLatestBlock(config).pipe(
+        (config.latest$ ?? requestLatestBlock(config)).pipe(
           concatMap((head) =>
             concat(
               poll(head),
@@ -278,6 +286,11 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
         ),
       ),
       ticks$,
-    ).pipe(finalize(() => config.onCursor?.(undefined)));
+    ).pipe(
+      finalize(() => {
+        stopped = true;
+        config.onCursor?.(undefined);
+      }),
+    );
   });
 }

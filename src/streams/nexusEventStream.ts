@@ -8,7 +8,7 @@ import type { ReadLogBatch } from '../source/LogBatch.js';
 import type { NexusBloom } from '../source/NexusBloom.js';
 import { REORG_MEMORY_BLOCKS } from '../source/pollLogs.js';
 import { readProvenRange } from '../source/readProvenRange.js';
-import { type RequestContext, requestBlock, requestKnownBlock, requestLatestBlock } from '../source/rpcRequests.js';
+import { type RequestContext, requestBlock, requestKnownBlock } from '../source/rpcRequests.js';
 import { type StreamOptions, validateStreamOptions } from './StreamOptions.js';
 import { contiguousBatches } from './contiguousBatches.js';
 import { decodeShapedLog, isInScope, shapeProblem } from './decodeNexusLog.js';
@@ -32,6 +32,8 @@ export interface StreamContext extends RequestContext {
   readonly span: BlockSpan;
   /** Tells from a block's bloom whether it may hold Nexus logs. */
   readonly bloom: NexusBloom;
+  /** The head, one request (and one retry loop) for every caller waiting at the same time. */
+  readonly latest$: Observable<RpcBlockHeader>;
   /** The first block the shared poller delivers next, while it runs. */
   readonly liveFrom: () => number | undefined;
   /** The client's one shared poller. */
@@ -82,7 +84,7 @@ export function nexusEventStream<E extends NexusEvent>(
   };
 
   const batches$ = contiguousBatches<ReadLogBatch>({
-    head$: requestLatestBlock(context),
+    head$: context.latest$,
     fromBlock,
     confirmations: context.confirmations,
     liveFrom: context.liveFrom,
