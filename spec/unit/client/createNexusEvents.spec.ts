@@ -2,7 +2,6 @@ import { getAddress } from 'ethers';
 import { type Observable, take, tap } from 'rxjs';
 import {
   NETWORKS,
-  NEXUS_EVENT_TOPICS,
   type NexusDiagnostic,
   type NexusEvent,
   type NexusRpc,
@@ -49,7 +48,7 @@ describe('createNexusEvents', () => {
     expect(rpc.calls).toEqual([]);
   });
 
-  it('a stream with fromBlock backfills its own topic, then follows the shared poller, delivering its events once and in chain order', () => {
+  it('a stream with fromBlock backfills through the client’s shared history reads (all six topics, fetched once for every stream), then follows the shared poller, delivering its events once and in chain order', () => {
     const logs = [
       statusChanged(TASK, TaskStatus.NEW, 95),
       nexusLog('TaskPublished', [TASK, SOURCE], 95, 1),
@@ -79,7 +78,7 @@ describe('createNexusEvents', () => {
     const [backfill, ...live] = node.getLogsCalls.map(({ filter }) => filter);
     expect(backfill).toEqual({
       address: NEXUS_ADDRESS,
-      topics: [[NEXUS_EVENT_TOPICS.TaskStatusChanged]],
+      topics: [NEXUS_TOPIC0S],
       fromBlock: 95,
       toBlock: 100,
     });
