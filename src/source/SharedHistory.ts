@@ -1,15 +1,4 @@
-import {
-  EMPTY,
-  type Observable,
-  Subscription,
-  defer,
-  expand,
-  finalize,
-  map,
-  queueScheduler,
-  shareReplay,
-  tap,
-} from 'rxjs';
+import { EMPTY, Observable, Subscription, defer, map, shareReplay, tap } from 'rxjs';
 import type { RpcBlockHeader } from '../codecs/RpcBlockHeader.js';
 import type { RpcLog } from '../codecs/RpcLog.js';
 import type { ReadLogBatch } from './LogBatch.js';
@@ -73,23 +62,43 @@ export class SharedHistory {
    */
   read(from: number, to: number, top?: RpcBlockHeader): Observable<ScopedBatch> {
     if (from > to) return EMPTY;
-    return defer(() => {
-      // Read-ahead: the next range is asked for while this one is delivered; it is shared,
-      // so the step that reaches it finds it under way (or done). Held until the read ends.
+    return new Observable<ScopedBatch>((subscriber) => {
+      // Read-ahead: the next range is asked for as soon as this one is, and shared, so the
+      // loop finds it under way (or done). Held until the read ends.
       const aheads = new Subscription();
-      const step = (position: number): Observable<{ batch: ScopedBatch; next: number }> =>
-        defer(() => {
-          const range = this.#rangeAt(position, to, top);
+      let current: Subscription | undefined;
+      let position = from;
+      // A loop, not recursion: ranges already read answer synchronously, and a long cached
+      // history must not nest one subscription in the last.
+      const readOn = (): void => {
+        while (!subscriber.closed && position <= to) {
+          const start = position;
+          const range = this.#rangeAt(start, to, top);
           const end = Math.min(range.to, to);
-          if (end < to) aheads.add(this.#rangeAt(end + 1, to, top).batch$.subscribe({ error: () => undefined }));
-          return range.batch$.pipe(map((batch) => ({ batch: slice(batch, position, end), next: end + 1 })));
-        });
-      return step(from).pipe(
-        // The queue scheduler keeps a synchronous transport from nesting one range in the last.
-        expand(({ next }) => (next <= to ? step(next) : EMPTY), 1, queueScheduler),
-        map(({ batch }) => batch),
-        finalize(() => aheads.unsubscribe()),
-      );
+          let finished = false;
+          let synchronous = true;
+          current = range.batch$.subscribe({
+            next: (batch) => subscriber.next(slice(batch, start, end)),
+            error: (error: unknown) => subscriber.error(error),
+            complete: () => {
+              finished = true;
+              position = end + 1;
+              if (!synchronous) readOn();
+            },
+          });
+          synchronous = false;
+          if (end < to && !subscriber.closed) {
+            aheads.add(this.#rangeAt(end + 1, to, top).batch$.subscribe({ error: () => undefined }));
+          }
+          if (!finished) return;
+        }
+        if (position > to) subscriber.complete();
+      };
+      readOn();
+      return () => {
+        current?.unsubscribe();
+        aheads.unsubscribe();
+      };
     });
   }
 

@@ -120,12 +120,10 @@ describe('createNexusEvents', () => {
         .toBe('12ms (b|)', { b: statusEvent(logs[0]!, TaskStatus.NEW) });
       // a new subscriber at 35 (head 103) with history: the poller is not running, so its
       // history read goes up to the head, whatever the stopped poller had got to
-      helpers
-        .expectObservable(nexus.taskStatusChanged$(TASK, { fromBlock: 101 }), '35ms ^ 9ms !')
-        .toBe('37ms (ab)', {
-          a: statusEvent(logs[0]!, TaskStatus.NEW),
-          b: statusEvent(logs[1]!, TaskStatus.ATTEMPTED),
-        });
+      helpers.expectObservable(nexus.taskStatusChanged$(TASK, { fromBlock: 101 }), '35ms ^ 9ms !').toBe('37ms (ab)', {
+        a: statusEvent(logs[0]!, TaskStatus.NEW),
+        b: statusEvent(logs[1]!, TaskStatus.ATTEMPTED),
+      });
     });
   });
 
