@@ -9,6 +9,7 @@ import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions, BenchSection } from './BenchSection';
 import { run as backfill } from './backfill';
+import { run as boardHistory } from './boardHistory';
 import { run as decode } from './decode';
 import { run as eip55 } from './eip55';
 import { run as memory } from './memory';
@@ -17,6 +18,7 @@ import { run as requestsPerTick } from './requestsPerTick';
 
 const SECTIONS: readonly { readonly name: string; readonly run: (options: BenchOptions) => Promise<BenchSection> }[] = [
   { name: 'requestsPerTick', run: requestsPerTick },
+  { name: 'boardHistory', run: boardHistory },
   { name: 'decode', run: decode },
   { name: 'eip55', run: eip55 },
   { name: 'backfill', run: backfill },
