@@ -44,6 +44,11 @@ const QUIET_MS = 1_000;
  */
 const BUDGET_MS = { full: 120_000, quick: 60_000 } as const;
 /**
+ * A board still incomplete with no event delivered and no `eth_getLogs` sent or pending for
+ * this long has stalled: it is stopped and reported as such, like one over budget.
+ */
+const STALL_MS = 10_000;
+/**
  * The per-stream baselines (a client per stream, viem per task) are run only where their
  * request count, known in advance, is at most this; above it they are computed. Their cost
  * grows with N² (N tasks' streams, each reading every log of its topic since its task's
@@ -65,10 +70,12 @@ const DESIGNS: readonly { readonly key: DesignKey; readonly label: string }[] = 
   { key: 'viem', label: 'viem getContractEvents per task' },
 ];
 
+/** How a run ended: the board complete, or stopped (see {@link STALL_MS}, {@link BUDGET_MS}). */
+type Outcome = 'complete' | 'stalled' | 'over budget';
+
 /** What one board run cost. */
 interface BoardRun {
-  /** Whether the board got every event of its source within the budget. */
-  readonly complete: boolean;
+  readonly outcome: Outcome;
   /** From subscribing (or the first call) until the board held every event (or was stopped). */
   readonly ms: number;
   /** Requests until the board was quiet (complete, and no `eth_getLogs` for {@link QUIET_MS}), or stopped. */
@@ -77,11 +84,36 @@ interface BoardRun {
   readonly events: number;
   /** Diagnostics the client(s) reported, by kind (ogpu-events designs). */
   readonly diagnostics: ReadonlyMap<string, number>;
+  /** A stopped run: the events it lacked, by event name ("ResponseStatusChanged 20 of 20"). */
+  readonly missing?: string;
 }
 
 /** The board's events: what every design must deliver, counted. */
 function expectedEvents(source: BoardSource): number {
   return PROVIDERS_PER_SOURCE + source.tasks.length * LOGS_PER_TASK;
+}
+
+/** The events a board of `source` holds, by name (see bench/support/boardChain.ts). */
+function expectedByName(source: BoardSource): ReadonlyMap<string, number> {
+  const n = source.tasks.length;
+  return new Map([
+    ['Registered', PROVIDERS_PER_SOURCE],
+    ['TaskPublished', n],
+    ['Attempted', n],
+    ['ResponseSubmitted', n],
+    ['ResponseStatusChanged', 2 * n],
+    ['TaskStatusChanged', 4 * n],
+  ]);
+}
+
+/** What `events` lack of a whole board, by event name. */
+function missingOf(source: BoardSource, events: readonly BoardEvent[]): string {
+  const got = new Map<string, number>();
+  for (const e of events) got.set(e.eventName, (got.get(e.eventName) ?? 0) + 1);
+  return [...expectedByName(source)]
+    .filter(([name, n]) => (got.get(name) ?? 0) < n)
+    .map(([name, n]) => `${name} ${n - (got.get(name) ?? 0)} of ${n}`)
+    .join(', ');
 }
 
 /** `eth_getLogs` chunks of `[from, head]`. */
@@ -174,32 +206,52 @@ async function ogpuBoard(
   let subscription: Subscription | undefined;
   const started = performance.now();
   try {
-    const complete = await new Promise<boolean>((resolve, reject) => {
-      const budget = setTimeout(() => resolve(false), budgetMs);
+    const outcome = await new Promise<Outcome>((resolve, reject) => {
+      // Progress: an event delivered, or an eth_getLogs sent or still pending.
+      let progress = { events: 0, getLogs: 0, at: performance.now() };
+      const watchdog = setInterval(() => {
+        const now = performance.now();
+        const getLogs = proxy.calls.filter((call) => call.method === 'eth_getLogs');
+        if (
+          events.length !== progress.events ||
+          getLogs.length !== progress.getLogs ||
+          getLogs.some((call) => call.outcome === 'pending')
+        ) {
+          progress = { events: events.length, getLogs: getLogs.length, at: now };
+        } else if (now - progress.at >= STALL_MS) {
+          clearInterval(watchdog);
+          resolve('stalled');
+        }
+        if (now - started >= budgetMs) {
+          clearInterval(watchdog);
+          resolve('over budget');
+        }
+      }, 250);
       subscription = boardEvents$(nexus, source.source, { fromBlock: chain.fromBlock }).subscribe({
         next: (event) => {
           events.push(event);
           if (events.length === expected) {
-            clearTimeout(budget);
-            resolve(true);
+            clearInterval(watchdog);
+            resolve('complete');
           }
         },
         error: (error: unknown) => {
-          clearTimeout(budget);
+          clearInterval(watchdog);
           reject(error instanceof Error ? error : new Error(String(error)));
         },
       });
     });
     const ms = performance.now() - started;
-    if (!complete) {
+    if (outcome !== 'complete') {
       subscription?.unsubscribe();
       const calls = proxy.calls.slice();
-      return { complete, ms, calls, getLogs: getLogsOf(calls), events: events.length, diagnostics };
+      const missing = missingOf(source, events);
+      return { outcome, ms, calls, getLogs: getLogsOf(calls), events: events.length, diagnostics, missing };
     }
     const calls = await quiet(proxy);
     if (events.length !== expected) throw new Error(`the board got ${events.length} events, not ${expected}`);
     checkBoard(events.reduce(applyEvent, emptyBoard(source.source)), source);
-    return { complete, ms, calls, getLogs: getLogsOf(calls), events: events.length, diagnostics };
+    return { outcome, ms, calls, getLogs: getLogsOf(calls), events: events.length, diagnostics };
   } finally {
     subscription?.unsubscribe();
     watch.unsubscribe();
@@ -281,7 +333,7 @@ async function viemBoard(proxy: FaultyRpcProxy, chain: BoardChain): Promise<Boar
   if (events !== expectedEvents(source))
     throw new Error(`viem's board got ${events} events, not ${expectedEvents(source)}`);
   const calls = await quiet(proxy);
-  return { complete: true, ms, calls, getLogs: getLogsOf(calls), events, diagnostics: new Map() };
+  return { outcome: 'complete', ms, calls, getLogs: getLogsOf(calls), events, diagnostics: new Map() };
 }
 
 /** The floor: {@link oneReadChunks} sent one after another with fetch, answers parsed with JSON.parse. */
@@ -350,11 +402,11 @@ async function measureSize(n: number, repeats: number, budgetMs: number): Promis
         if (stopped.has(design.key)) continue;
         const result = await measure(design.key, chain, budgetMs);
         runs.get(design.key)?.push(result);
-        if (!result.complete) stopped.add(design.key);
+        if (result.outcome !== 'complete') stopped.add(design.key);
         process.stderr.write(
           `  boardHistory: ${design.label}, ${n} tasks, run ${r + 1}/${repeats}: ${result.getLogs} eth_getLogs, ` +
             `${result.calls.length} requests, ${(result.ms / 1000).toFixed(1)} s` +
-            `${result.complete ? '' : ` — stopped, ${result.events} of ${expectedEvents(chain.source)} events`}\n`,
+            `${result.outcome === 'complete' ? '' : ` — ${result.outcome}, lacking ${result.missing ?? '?'}`}\n`,
         );
       }
       floorMs.push((await oneRead(chain)).ms);
@@ -411,14 +463,16 @@ function report(
   const cell = (r: SizeResult, key: DesignKey): string => {
     const runs = runsOf(r, key);
     if (runs.length === 0) return `${formatNumber(r.perStreamComputed)} computed`;
-    const stopped = runs.find((run) => !run.complete);
-    if (stopped !== undefined) return `≥ ${stopped.getLogs}, stopped at ${budget} (${stopped.calls.length})`;
+    const stopped = runs.find((run) => run.outcome !== 'complete');
+    if (stopped !== undefined)
+      return `${stopped.getLogs} (${stopped.calls.length}), ${stopped.outcome}: board incomplete`;
     return `${formatNumber(median(runs.map((run) => run.getLogs)))} (${formatNumber(median(runs.map((run) => run.calls.length)))})`;
   };
   const time = (r: SizeResult, key: DesignKey): string => {
     const runs = runsOf(r, key);
     if (runs.length === 0) return '—';
-    if (runs.some((run) => !run.complete)) return `> ${budget}`;
+    const stopped = runs.find((run) => run.outcome !== 'complete');
+    if (stopped !== undefined) return stopped.outcome === 'stalled' ? 'never' : `> ${budget}`;
     return `${(median(runs.map((run) => run.ms)) / 1000).toFixed(2)} s`;
   };
   const first = results[0];
@@ -435,7 +489,7 @@ function report(
       cell(r, 'ogpu'),
       cell(r, 'perStream'),
       cell(r, 'viem'),
-      `${runsOf(r, 'ogpu').some((run) => !run.complete) ? '≥ ' : ''}${formatRatio(ogpu / r.oneRead)}`,
+      runsOf(r, 'ogpu').some((run) => run.outcome !== 'complete') ? '— (incomplete)' : formatRatio(ogpu / r.oneRead),
       time(r, 'ogpu'),
       time(r, 'perStream'),
       time(r, 'viem'),
@@ -445,19 +499,24 @@ function report(
   const targets = results.map((r) => {
     const runs = runsOf(r, 'ogpu');
     const value = getLogs(r, 'ogpu') ?? Number.NaN;
-    const complete = runs.every((run) => run.complete);
+    const stopped = runs.find((run) => run.outcome !== 'complete');
     return {
       target: `ogpu-events board of ${r.n} tasks: eth_getLogs ≤ ${TARGET_FACTOR}× one read of the history (${r.oneRead} chunks)`,
-      measured: complete
-        ? `${formatNumber(value)} eth_getLogs = ${formatRatio(value / r.oneRead)} (runs: ${runs.map((run) => run.getLogs).join(', ')})`
-        : `stopped after ${budget} with ${value} eth_getLogs sent and the board incomplete`,
-      met: complete && value <= TARGET_FACTOR * r.oneRead,
+      measured:
+        stopped === undefined
+          ? `${formatNumber(value)} eth_getLogs = ${formatRatio(value / r.oneRead)} (runs: ${runs.map((run) => run.getLogs).join(', ')})`
+          : `the board never completed (${stopped.outcome}, lacking ${stopped.missing ?? '?'}) after ${stopped.getLogs} eth_getLogs`,
+      met: stopped === undefined && value <= TARGET_FACTOR * r.oneRead,
     };
   });
 
   // Sizes where the baselines were computed, not run, are named in the legend.
   const computedSizes = results.filter((r) => runsOf(r, 'perStream').length === 0).map((r) => r.n);
   const computedLegend = computedSizes.length > 0 ? ` (${computedSizes.join(', ')}: computed)` : '';
+  const incompleteSizes = results
+    .filter((r) => runsOf(r, 'ogpu').some((run) => run.outcome !== 'complete'))
+    .map((r) => r.n);
+  const incompleteLegend = incompleteSizes.length > 0 ? ` (${incompleteSizes.join(', ')}: board incomplete)` : '';
   const svg = lineChartSvg({
     title: `eth_getLogs of a task board over ${blocks.toLocaleString('en-US')} blocks of history`,
     xLabel: 'tasks on the board',
@@ -466,7 +525,7 @@ function report(
     yLabel: 'eth_getLogs',
     xs: sizes.map(String),
     series: [
-      { name: 'ogpu-events', values: results.map((r) => getLogs(r, 'ogpu')), color: '#1f77b4' },
+      { name: `ogpu-events${incompleteLegend}`, values: results.map((r) => getLogs(r, 'ogpu')), color: '#1f77b4' },
       {
         name: `per-stream reading${computedLegend}`,
         values: results.map((r) => getLogs(r, 'perStream')),
@@ -509,12 +568,12 @@ function report(
   const stoppedRuns = results.flatMap((r) =>
     DESIGNS.flatMap((d) =>
       runsOf(r, d.key)
-        .filter((run) => !run.complete)
+        .filter((run) => run.outcome !== 'complete')
         .map(
           (run) =>
-            `${d.label} at ${r.n} tasks: stopped after ${budget}, ${run.events.toLocaleString('en-US')} of ` +
-            `${(PROVIDERS_PER_SOURCE + r.n * LOGS_PER_TASK).toLocaleString('en-US')} events delivered, ` +
-            `${run.getLogs.toLocaleString('en-US')} eth_getLogs sent (${methodList(run.calls)})`,
+            `${d.label} at ${r.n} tasks: ${run.outcome} after ${(run.ms / 1000).toFixed(0)} s, ` +
+            `${run.events.toLocaleString('en-US')} of ${(PROVIDERS_PER_SOURCE + r.n * LOGS_PER_TASK).toLocaleString('en-US')} ` +
+            `events delivered (lacking ${run.missing ?? '?'}), ${methodList(run.calls)}`,
         ),
     ),
   );
@@ -535,8 +594,9 @@ function report(
       `lasts until the board holds every event of its source (checked afterwards by folding them with the`,
       `example's \`applyEvent\`: each task published in its block with 1 attempt, statuses NEW, ATTEMPTED,`,
       `RESPONDED, FINALIZED, 1 response SUBMITTED then CONFIRMED) and no \`eth_getLogs\` was sent for`,
-      `${QUIET_MS / 1000} s more; a run still incomplete after ${budget} is stopped (and its design not run again`,
-      `at that size). Cells: \`eth_getLogs\` (all requests), median of ${repeats} run${repeats === 1 ? '' : 's'}.`,
+      `${QUIET_MS / 1000} s more; a run still incomplete after ${budget}, or with no event delivered and no`,
+      `\`eth_getLogs\` sent or pending for ${STALL_MS / 1000} s (stalled), is stopped, reported with what it lacked,`,
+      `and its design not run again at that size. Cells: \`eth_getLogs\` (all requests), median of ${repeats} run${repeats === 1 ? '' : 's'}.`,
       `**ogpu-events**: one \`createNexusEvents({ rpcUrl, address })\` client with its defaults (maxBlockRange`,
       `${MAX_BLOCK_RANGE}, pollInterval 2 s): the library of this checkout, whatever it shares.`,
       `**per-stream reading**: the same board, but every stream from a client of its own — an emulation of the`,
