@@ -116,6 +116,8 @@ export interface ReportInput {
   readonly date: Date;
   readonly machine: MachineInfo;
   readonly command: string;
+  /** The checkout measured ("abc1234", "abc1234 with uncommitted changes"), when git can tell. */
+  readonly revision?: string | undefined;
   readonly sections: readonly NamedSection[];
   readonly failed: readonly FailedSection[];
   /** Sections not run this time (`--only`) whose earlier results are kept. */
@@ -163,7 +165,8 @@ const utc = (date: Date): string =>
 export function formatMarkdownReport(input: ReportInput): string {
   const { machine } = input;
   const gib = (machine.totalMemoryBytes / 2 ** 30).toFixed(1);
-  const measured = `Measured ${utc(input.date)} with \`${input.command}\`, Node.js ${machine.node}.`;
+  const at = input.revision === undefined ? '' : ` on ${input.revision}`;
+  const measured = `Measured ${utc(input.date)} with \`${input.command}\`${at}, Node.js ${machine.node}.`;
   const blocks: string[] = [];
   let targets = 0;
   const missed: string[] = [];

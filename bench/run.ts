@@ -4,6 +4,7 @@
  * Exits 0 when every section ran (missed targets are reported, not fatal), 1 when a
  * section crashed, 2 on a bad command line.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +79,22 @@ function parseArgs(args: readonly string[]): Cli {
   return { quick, repeats: repeats ?? (quick ? 1 : 5), only };
 }
 
+/**
+ * The commit measured, and whether the library or the bench differ from it: the sections
+ * measure the library of the checkout, so its numbers are only as good as knowing which.
+ */
+function revision(): string | undefined {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: __dirname, encoding: 'utf8' }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    // What the bench writes itself (RESULTS.md, charts) does not count.
+    const dirty = git('status', '--porcelain', '--', '../src', '.', ':!RESULTS.md', ':!*.svg') !== '';
+    return `commit ${commit}${dirty ? ' with uncommitted changes' : ''}`;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<number> {
   let cli: Cli;
   try {
@@ -127,6 +144,7 @@ async function main(): Promise<number> {
       totalMemoryBytes: totalmem(),
     },
     command: ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' '),
+    revision: revision(),
     sections,
     failed,
     kept,
