@@ -516,12 +516,17 @@ function report(
   const incompleteSizes = results
     .filter((r) => runsOf(r, 'ogpu').some((run) => run.outcome !== 'complete'))
     .map((r) => r.n);
-  const incompleteLegend = incompleteSizes.length > 0 ? ` (${incompleteSizes.join(', ')}: board incomplete)` : '';
+  const incompleteLegend =
+    incompleteSizes.length === 0
+      ? ''
+      : incompleteSizes.length === results.length
+        ? ' (board incomplete)'
+        : ` (incomplete at ${incompleteSizes.join(', ')})`;
   const svg = lineChartSvg({
     title: `eth_getLogs of a task board over ${blocks.toLocaleString('en-US')} blocks of history`,
     xLabel: 'tasks on the board',
-    width: 820,
-    legendWidth: 300,
+    width: 860,
+    legendWidth: 320,
     yLabel: 'eth_getLogs',
     xs: sizes.map(String),
     series: [
