@@ -4,9 +4,7 @@
  *
  * Run alone: npx tsx -e "import('./bench/decode.ts').then(m => (m.run ?? m.default.run)({ repeats: 1, quick: true })).then(s => console.log(JSON.stringify(s, null, 2)))"
  */
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { type LogDescription, version as ethersVersion } from 'ethers';
 import { type Observable, concatMap, filter, from, lastValueFrom, map, take, takeWhile, toArray } from 'rxjs';
 import { type Abi, type Hex, decodeEventLog } from 'viem';
@@ -40,6 +38,7 @@ import {
   syntheticBlockHeader,
   syntheticNexusLogs,
 } from './support/syntheticLogs.js';
+import { viemVersion } from './support/viemVersion';
 
 const FULL_LOGS = 200_000;
 const QUICK_LOGS = 20_000;
@@ -430,18 +429,6 @@ function verifyReference(
       const same = input.type === 'uint8' ? Number(expected as bigint) === Number(actual) : expected === actual;
       if (v.eventName !== e.name || !same) throw new Error(`viem and ethers disagree on log ${i} (${input.name})`);
     }
-  }
-}
-
-/** viem's installed version, for the method text. */
-function viemVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'node_modules', 'viem', 'package.json'), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '';
-  } catch {
-    return '';
   }
 }
 

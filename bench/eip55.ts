@@ -4,15 +4,14 @@
  *
  * Run alone: npm run bench -- --only eip55
  */
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { getAddress, version as ethersVersion } from 'ethers';
 import { checksumAddress } from 'viem';
 import { eip55Checksum } from '../src/internal/eip55.js';
 import type { BenchOptions, BenchSection } from './BenchSection.js';
 import { formatRatio, median } from './support/stats.js';
 import { createPrng, randomHex } from './support/syntheticLogs.js';
+import { viemVersion } from './support/viemVersion';
 
 const FULL_ADDRESSES = 50_000;
 const QUICK_ADDRESSES = 20_000;
@@ -171,16 +170,4 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
           .join(' / ')} at the end of the section.`,
     ],
   };
-}
-
-/** viem's installed version, for the method text. */
-function viemVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'node_modules', 'viem', 'package.json'), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '';
-  } catch {
-    return '';
-  }
 }
