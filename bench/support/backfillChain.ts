@@ -1,5 +1,6 @@
 import { FetchRequest, JsonRpcProvider, Network, hexlify, randomBytes } from 'ethers';
 import { NEXUS_EVENT_TOPICS } from '../../src/index';
+import { minedReceipt } from '../../spec/support/minedReceipt';
 import { type TestChain, randomAddress, startTestChain } from '../../spec/support/testChain';
 import { deployFreshTaskNexus } from './freshTaskNexus';
 
@@ -63,9 +64,9 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
  * historical states grow): 0.3 ms per block at block 500, ~5 ms at block 4 000, so
  * 50 000 blocks would take most of an hour. Cancun without historical states (blocks,
  * receipts and logs are all kept; only old *states* are pruned, which eth_getLogs never
- * reads) mines at a flat ~0.1 ms per block.
+ * reads; `startAnvil` prunes them for every node) mines at a flat ~0.1 ms per block.
  */
-export const ANVIL_ARGS: readonly string[] = ['--hardfork', 'cancun', '--prune-history'];
+export const ANVIL_ARGS: readonly string[] = ['--hardfork', 'cancun'];
 
 /**
  * A provider for driving the chain fast: one JSON-RPC object per HTTP request, sent at
@@ -123,14 +124,14 @@ export async function buildBackfillChain(size: BackfillChainSize): Promise<Backf
       remaining -= count;
       lastHash = (await provider.send('eth_sendTransaction', [{ from, to, data: encode(i, count), gas }])) as string;
       if (fromBlock === undefined) {
-        fromBlock = await waitForReceiptBlock(provider, lastHash);
+        fromBlock = (await minedReceipt(provider, lastHash)).blockNumber;
       }
       if (i < txs - 1) {
         const gap = Math.floor((emptyBlocks * (i + 1)) / gaps) - Math.floor((emptyBlocks * i) / gaps);
         if (gap > 0) await provider.send('anvil_mine', [hex(gap)]);
       }
     }
-    await waitForReceiptBlock(provider, lastHash);
+    await minedReceipt(provider, lastHash);
     if (fromBlock === undefined) throw new Error('no transaction sent');
     // A transaction mined by anvil_mine instead of automine saves a block: top up.
     let head = Number.parseInt((await provider.send('eth_blockNumber', [])) as string, 16);
@@ -164,20 +165,6 @@ export async function buildBackfillChain(size: BackfillChainSize): Promise<Backf
     throw error;
   } finally {
     provider.destroy();
-  }
-}
-
-async function waitForReceiptBlock(provider: JsonRpcProvider, hash: string): Promise<number> {
-  for (;;) {
-    const receipt = (await provider.send('eth_getTransactionReceipt', [hash])) as {
-      blockNumber: string;
-      status: string;
-    } | null;
-    if (receipt !== null) {
-      if (receipt.status !== '0x1') throw new Error(`transaction ${hash} reverted`);
-      return Number.parseInt(receipt.blockNumber, 16);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 

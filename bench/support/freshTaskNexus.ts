@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContractFactory, Interface } from 'ethers';
+import { minedReceipt } from '../../spec/support/minedReceipt';
 import type { TestChain } from '../../spec/support/testChain';
 // solc ships without type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -46,7 +47,9 @@ export async function deployFreshTaskNexus(chain: TestChain): Promise<FreshTaskN
   const { abi, bytecode } = compile();
   const signer = await chain.provider.getSigner(0);
   const contract = await new ContractFactory(abi as never[], bytecode, signer).deploy();
-  await contract.waitForDeployment();
+  const deployment = contract.deploymentTransaction();
+  if (deployment === null) throw new Error('FreshTaskNexus deployment sent no transaction');
+  await minedReceipt(chain.provider, deployment.hash);
   const iface = new Interface(abi as never[]);
   return {
     address: await contract.getAddress(),

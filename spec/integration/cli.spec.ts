@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { NETWORKS, TaskStatus } from 'ogpu-events';
 import { FaultyRpcProxy, type FaultyRpcProxyOptions, type RangeCapStyle } from '../support/FaultyRpcProxy';
-import { sleep, waitFor as waitUntil } from '../support/streams';
+import { minedReceipt } from '../support/minedReceipt';
+import { waitFor as waitUntil } from '../support/streams';
 import { randomAddress, startTestChain, type TestChain } from '../support/testChain';
 
 // Runs the real command (src/cli/run.ts through tsx) against anvil and MockNexus.
@@ -441,16 +442,9 @@ describe('--with-removals', () => {
   /** Sends the raw signed transaction `raw` again and waits until it is mined; returns where it landed. */
   async function mineAgain(raw: string): Promise<{ blockNumber: number; hash: string }> {
     const hash = (await chain.provider.send('eth_sendRawTransaction', [raw])) as string;
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      // Asked of the node itself: after evm_revert, ethers may still hold the old receipt.
-      const receipt = (await chain.provider.send('eth_getTransactionReceipt', [hash])) as {
-        blockNumber: string;
-      } | null;
-      if (receipt !== null) return { blockNumber: Number(receipt.blockNumber), hash };
-      if (Date.now() > deadline) throw new Error(`${hash} was not mined again`);
-      await sleep(20);
-    }
+    // Asked of the node itself (minedReceipt does): after evm_revert, ethers may still hold the old receipt.
+    const { blockNumber } = await minedReceipt(chain.provider, hash, 10_000);
+    return { blockNumber, hash };
   }
 
   test('after a reorg prints REMOVED lines (--json: "removed": true) for the printed events it took back, then the new chain\'s, an event mined again among them; --until-status waits for the new chain', async () => {

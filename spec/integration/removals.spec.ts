@@ -10,6 +10,7 @@ import {
 } from 'ogpu-events';
 import { FaultyRpcProxy, type FaultyRpcProxyOptions } from '../support/FaultyRpcProxy';
 import { isHeadRequest, polls, revert, snapshot } from '../support/reorgs';
+import { minedReceipt } from '../support/minedReceipt';
 import { waitFor } from '../support/streams';
 import { type TestChain, randomAddress, startTestChain } from '../support/testChain';
 
@@ -230,15 +231,10 @@ async function signed(method: string, ...args: unknown[]): Promise<string> {
   return signer.signTransaction(await signer.populateTransaction(request));
 }
 
-/** Broadcasts a raw transaction; anvil mines it at once. */
+/** Broadcasts a raw transaction and waits for anvil to mine it. */
 async function broadcast(raw: string): Promise<{ hash: string; blockNumber: number; blockHash: string }> {
   const hash = (await chain.provider.send('eth_sendRawTransaction', [raw])) as string;
-  const receipt = (await chain.provider.send('eth_getTransactionReceipt', [hash])) as {
-    blockNumber: string;
-    blockHash: string;
-  } | null;
-  if (receipt === null) throw new Error(`${hash} was not mined`);
-  return { hash, blockNumber: Number(receipt.blockNumber), blockHash: receipt.blockHash };
+  return minedReceipt(chain.provider, hash);
 }
 
 /** Waits until the client has polled twice: it has read the chain as it is now. */

@@ -10,6 +10,7 @@ import {
 } from 'ethers';
 import { type AnvilNode, startAnvil } from './anvil';
 import { compileMockNexus } from './compileMockNexus';
+import { minedReceipt } from './minedReceipt';
 
 /** A deployed MockNexus and a helper that drives it. */
 export interface DeployedNexus {
@@ -45,10 +46,12 @@ export function randomAddress(): string {
 }
 
 /** Deploys MockNexus with `signer` and waits for it to be mined. */
-async function deployMockNexus(signer: Signer): Promise<DeployedNexus> {
+async function deployMockNexus(provider: JsonRpcProvider, signer: Signer): Promise<DeployedNexus> {
   const { abi, bytecode } = compileMockNexus();
   const deployed = await new ContractFactory(abi as never[], bytecode, signer).deploy();
-  await deployed.waitForDeployment();
+  const deployment = deployed.deploymentTransaction();
+  if (deployment === null) throw new Error('MockNexus deployment sent no transaction');
+  await minedReceipt(provider, deployment.hash);
   const address = await deployed.getAddress();
   const contract = new Contract(address, abi as never[], signer);
   return {
@@ -56,10 +59,9 @@ async function deployMockNexus(signer: Signer): Promise<DeployedNexus> {
     address,
     send: async (method, ...args) => {
       const fn = contract.getFunction(method);
-      const tx = (await fn(...args)) as { wait(): Promise<{ blockNumber: number; hash: string } | null> };
-      const receipt = await tx.wait();
-      if (receipt === null) throw new Error(`${method} was not mined`);
-      return { blockNumber: receipt.blockNumber, hash: receipt.hash };
+      const tx = (await fn(...args)) as { hash: string };
+      const { blockNumber, hash } = await minedReceipt(provider, tx.hash);
+      return { blockNumber, hash };
     },
   };
 }
@@ -71,7 +73,7 @@ export async function startTestChain(anvilArgs: readonly string[] = []): Promise
   const provider = new JsonRpcProvider(anvil.url, network, { staticNetwork: network, pollingInterval: 50 });
   try {
     const signer = await provider.getSigner(0);
-    const nexus = await deployMockNexus(signer);
+    const nexus = await deployMockNexus(provider, signer);
     return {
       anvil,
       url: anvil.url,
@@ -79,7 +81,7 @@ export async function startTestChain(anvilArgs: readonly string[] = []): Promise
       nexus: nexus.contract,
       nexusAddress: nexus.address,
       send: nexus.send,
-      deployNexus: () => deployMockNexus(signer),
+      deployNexus: () => deployMockNexus(provider, signer),
       mine: async (blocks = 1) => {
         await provider.send('anvil_mine', [`0x${blocks.toString(16)}`]);
       },
