@@ -48,6 +48,11 @@ export interface PollLogsConfig extends ProvenRangeReader {
    * their history up to just below it and take the rest from the poller.
    */
   readonly onCursor?: (cursor: number | undefined) => void;
+  /**
+   * Told the number and hash of the block each read ended at, once its batches were
+   * delivered: a relay checkpoints that hash without asking the node again.
+   */
+  readonly onAnchor?: (number: number, hash: string) => void;
   /** Test hook: told the poller's state after every tick. */
   readonly inspect?: (state: { readonly cursor: number | undefined; readonly anchors: number }) => void;
 }
@@ -155,6 +160,7 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
         ),
         defer(() => {
           anchors.remember(end.number, end.hash);
+          config.onAnchor?.(end.number, end.hash);
           return EMPTY;
         }),
       );
