@@ -7,6 +7,8 @@
  * @packageDocumentation
  */
 
+export { createJetStreamNexusEvents } from './createJetStreamNexusEvents.node.js';
+export type { JetStreamNexusEventsOptions } from './JetStreamNexusEventsOptions.js';
 export { relayToJetStream } from './relayToJetStream.js';
 export type { RelayOptions } from './RelayOptions.js';
 export type { RelayProgress } from './RelayProgress.js';
