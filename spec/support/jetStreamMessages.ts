@@ -13,8 +13,12 @@ export interface StoredMessage {
 }
 
 /** Every message stored in `stream` now, in stream order (read with a connection of its own). */
-export async function readStream(url: string, stream: string): Promise<StoredMessage[]> {
-  const nc = await connect({ servers: url });
+export async function readStream(
+  url: string,
+  stream: string,
+  auth: { readonly user: string; readonly pass: string } | undefined = undefined,
+): Promise<StoredMessage[]> {
+  const nc = await connect({ servers: url, ...auth });
   try {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(stream);
