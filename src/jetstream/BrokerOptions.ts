@@ -30,5 +30,14 @@ export interface BrokerOptions {
   readonly token?: string | undefined;
 }
 
-/** The default JetStream stream name. */
+/**
+ * The default JetStream stream name: `OGPU_NEXUS`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_STREAM } from 'ogpu-events/jetstream';
+ *
+ * console.log(`reading ${DEFAULT_STREAM}`);
+ * ```
+ */
 export const DEFAULT_STREAM = 'OGPU_NEXUS';

@@ -26,10 +26,30 @@ export function chainIdOfSubjects(subjects: readonly string[] | undefined): bigi
   return match?.[1] === undefined ? undefined : BigInt(match[1]);
 }
 
-/** Header that marks a removal (a retraction of an event a reorg took back): value `true`. */
+/**
+ * Header that marks a removal (a retraction of an event a reorg took back): value `true`.
+ * For consumers reading the stream with a NATS client of their own.
+ *
+ * @example
+ * ```ts
+ * import { REMOVED_HEADER } from 'ogpu-events/jetstream';
+ *
+ * const removed = message.headers?.get(REMOVED_HEADER) === 'true';
+ * ```
+ */
 export const REMOVED_HEADER = 'Ogpu-Removed';
 
-/** JetStream's de-duplication header. */
+/**
+ * JetStream's de-duplication header: the relay sets it to
+ * `<transactionHash>:<logIndex>:<blockHash>` (and `…:removed` on a removal).
+ *
+ * @example
+ * ```ts
+ * import { MSG_ID_HEADER } from 'ogpu-events/jetstream';
+ *
+ * const [transactionHash, logIndex] = (message.headers?.get(MSG_ID_HEADER) ?? '').split(':');
+ * ```
+ */
 export const MSG_ID_HEADER = 'Nats-Msg-Id';
 
 /**
