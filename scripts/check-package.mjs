@@ -162,6 +162,44 @@ for await (const e of toAsyncIterable(nexus.taskStatusChanged$('0x' + '11'.repea
 }
 `,
   );
+  // The consumer side of ogpu-events/jetstream, as a browser app bundles it (the browser
+  // condition: WebSocket only, nothing of Node).
+  const jsPage = join(work, 'jetstream-page');
+  mkdirSync(jsPage);
+  writeFileSync(join(jsPage, 'index.html'), '<script type="module" src="./main.js"></script>');
+  writeFileSync(
+    join(jsPage, 'main.js'),
+    `import { createJetStreamNexusEvents } from 'ogpu-events/jetstream';
+const nexus = createJetStreamNexusEvents({ servers: 'ws://' + location.host + '/nats' });
+nexus.taskStatusChanged$('0x' + '11'.repeat(20)).subscribe((e) => console.log(e.status));
+`,
+  );
+  // tweetnacl (under @nats-io/nkeys) reaches for Node's crypto only where `self.crypto` is
+  // missing, behind a typeof-require guard: in a browser that branch never runs.
+  const naclCryptoGuard = {
+    name: 'tweetnacl-node-crypto',
+    enforce: 'pre',
+    resolveId: (id, importer) => (id === 'crypto' && importer?.includes('tweetnacl') ? '\0nacl-no-node-crypto' : null),
+    load: (id) => (id === '\0nacl-no-node-crypto' ? 'export default {};' : null),
+  };
+  await build({
+    root: jsPage,
+    configFile: false,
+    logLevel: 'silent',
+    plugins: [naclCryptoGuard, browserOnly()],
+    build: { outDir: join(jsPage, 'dist'), target: 'es2022' },
+  });
+  const jsBundle = Buffer.concat(
+    readdirSync(join(jsPage, 'dist', 'assets'))
+      .filter((name) => name.endsWith('.js'))
+      .map((name) => readFileSync(join(jsPage, 'dist', 'assets', name))),
+  );
+  if (jsBundle.includes('relayToJetStream'))
+    throw new Error('the browser bundle of ogpu-events/jetstream includes the relay');
+  console.log(
+    `browser: ok (ogpu-events/jetstream consumer over WebSocket, no Node built-in: ${(jsBundle.length / 1000).toFixed(1)} kB minified)`,
+  );
+
   await build({
     root: page,
     configFile: false,
