@@ -21,7 +21,9 @@
  *   so events mined in the same block or while it was subscribing are replayed, not lost.
  * - Streams of one client share a single poller: a board of many tasks costs one head
  *   request (`eth_getBlockByNumber`) per poll, plus one `eth_getLogs` when there are new
- *   blocks, plus a short backfill read when each inner stream starts.
+ *   blocks; each inner stream's backfill is served from the client's shared history reads
+ *   (the blocks its parent's read just fetched), so a board over history costs about one
+ *   read of it, whatever the number of tasks.
  * - Every stream is subscribed with `withRemovals: true`: after a reorg, each one retracts
  *   what it delivered from the replaced blocks (before the new chain's events), and
  *   delivers again, from its new block, what was mined again. The retraction of a task's

@@ -70,7 +70,12 @@ describe('bad data from the chain', () => {
     );
     for (const d of diagnostics) {
       expect(d).toMatchObject({ kind: 'undecodable-log', event: 'TaskStatusChanged' });
-      if (d.kind === 'undecodable-log') expect(d.stream).toMatch(/^taskStatusChanged\$\(0x[0-9a-fA-F]{40}\)$/);
+      if (d.kind !== 'undecodable-log') continue;
+      // A log of the wrong shape is dropped by the client (once, for every stream) before it
+      // reaches a stream; a log that fails to decode is reported by the stream that decoded it.
+      const shape = /got \d+ bytes$|has \d+ topics$/.test(d.reason.join(' '));
+      if (shape) expect(d.stream).toBeUndefined();
+      else expect(d.stream).toMatch(/^taskStatusChanged\$\(0x[0-9a-fA-F]{40}\)$/);
     }
   });
 

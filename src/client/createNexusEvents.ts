@@ -1,4 +1,4 @@
-import { type Observable, Subject, map, share } from 'rxjs';
+import { type Observable, Subject, finalize, map, share } from 'rxjs';
 import type { AttemptedEvent } from '../events/AttemptedEvent.js';
 import type { RegisteredEvent } from '../events/RegisteredEvent.js';
 import type { ResponseStatusChangedEvent } from '../events/ResponseStatusChangedEvent.js';
@@ -8,9 +8,11 @@ import type { TaskStatusChangedEvent } from '../events/TaskStatusChangedEvent.js
 import { NEXUS_TOPIC0S } from '../nexus/nexusEventTopics.js';
 import { shareBlockRequests } from '../rpc/shareBlockRequests.js';
 import { BlockSpan } from '../source/BlockSpan.js';
+import { SharedHistory } from '../source/SharedHistory.js';
 import { NexusBloom } from '../source/NexusBloom.js';
 import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
 import { pollLogs } from '../source/pollLogs.js';
+import { requestLatestBlock } from '../source/rpcRequests.js';
 import type { StreamOptions } from '../streams/StreamOptions.js';
 import * as descriptors from '../streams/nexusEventDescriptors.js';
 import { type StreamContext, nexusEventStream } from '../streams/nexusEventStream.js';
@@ -78,28 +80,41 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
   const resolved = resolveOptions(options);
   const rpc = shareBlockRequests(resolved.rpc);
   const diagnostics = new Subject<NexusDiagnostic>();
-  const report = (diagnostic: NexusDiagnostic): void => diagnostics.next(diagnostic);
+  const report = (diagnostic: NexusDiagnostic): void => {
+    // History kept for the streams must not outlive the chain it was read from.
+    if (diagnostic.kind === 'reorg') history.forgetFrom(diagnostic.ancestor + 1);
+    diagnostics.next(diagnostic);
+  };
 
   // Learnt from the node's refusals, shared by the poller and every stream's reads.
   const span = new BlockSpan(resolved.maxBlockRange);
   const bloom = new NexusBloom(resolved.address.lower, NEXUS_TOPIC0S);
-
-  let liveFrom: number | undefined;
-  const live$ = pollLogs({
+  const reader = {
     rpc,
     policy: resolved.policy,
     address: resolved.address.lower,
     topics: NEXUS_TOPIC0S,
     span,
     bloom,
+    report,
+  };
+  const history = new SharedHistory(reader, (batch) => routeLogBatch(batch, report));
+
+  // One head request in flight per client, retried once for all who wait on it.
+  const latest$ = requestLatestBlock({ rpc, policy: resolved.policy, report }).pipe(share());
+  let liveFrom: number | undefined;
+  const live$ = pollLogs({
+    ...reader,
     pollInterval: resolved.pollInterval,
     confirmations: resolved.confirmations,
-    report,
+    latest$,
     onCursor: (cursor) => {
       liveFrom = cursor;
     },
   }).pipe(
     map((batch) => routeLogBatch(batch, report)),
+    // Every stream rides the poller: when it stops, no stream is left to need the history.
+    finalize(() => history.clear()),
     share(),
   );
 
@@ -110,7 +125,9 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     confirmations: resolved.confirmations,
     span,
     bloom,
+    history,
     live$,
+    latest$,
     liveFrom: () => liveFrom,
     report,
   };

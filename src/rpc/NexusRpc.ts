@@ -35,6 +35,7 @@ export interface GetLogsRangeFilter {
   readonly fromBlock: number;
   /** Last block, inclusive. */
   readonly toBlock: number;
+  /** Never set on a range filter. */
   readonly blockHash?: undefined;
 }
 
@@ -55,7 +56,9 @@ export interface GetLogsBlockHashFilter {
   readonly topics: readonly (readonly string[])[];
   /** The block's hash, lower case. */
   readonly blockHash: string;
+  /** Never set on a block-hash filter. */
   readonly fromBlock?: undefined;
+  /** Never set on a block-hash filter. */
   readonly toBlock?: undefined;
 }
 

@@ -41,7 +41,8 @@ export interface UndecodableLogDiagnostic {
   /**
    * The stream that skipped it, e.g. `taskStatusChanged$(0xAbC…)`. Absent when the client
    * dropped a log of the wrong shape (topic count, data length) before routing it to
-   * streams: such a log is reported once, whatever the number of streams.
+   * streams, live or from its shared history reads: such a log is reported once, whatever
+   * the number of streams.
    */
   readonly stream?: string;
   /** Why it did not decode, one line per problem. */

@@ -53,6 +53,11 @@ export interface PollLogsConfig extends ProvenRangeReader {
    * delivered: a relay checkpoints that hash without asking the node again.
    */
   readonly onAnchor?: (number: number, hash: string) => void;
+  /**
+   * The head request, when the client shares one (with its retries) among the poller and
+   * its streams. Default: the poller's own {@link requestLatestBlock}.
+   */
+  readonly latest$?: Observable<RpcBlockHeader>;
   /** Test hook: told the poller's state after every tick. */
   readonly inspect?: (state: { readonly cursor: number | undefined; readonly anchors: number }) => void;
 }
@@ -80,9 +85,12 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
   return defer(() => {
     const anchors = new BlockHashWindow(REORG_MEMORY_BLOCKS);
     let cursor = config.fromBlock;
+    // A subscriber may leave in the middle of a delivery: the cursor moves after it, but
+    // nobody is to be told any more.
+    let stopped = false;
     const setCursor = (next: number): void => {
       cursor = next;
-      config.onCursor?.(next);
+      if (!stopped) config.onCursor?.(next);
     };
     let lastHeadHash: string | undefined;
     let rewound = false;
@@ -258,7 +266,7 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
 
     const ticks$ = timer(0, config.pollInterval).pipe(
       exhaustMap(() =>
-        requestLatestBlock(config).pipe(
+        (config.latest$ ?? requestLatestBlock(config)).pipe(
           concatMap((head) =>
             concat(
               poll(head),
@@ -284,6 +292,11 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
         ),
       ),
       ticks$,
-    ).pipe(finalize(() => config.onCursor?.(undefined)));
+    ).pipe(
+      finalize(() => {
+        stopped = true;
+        config.onCursor?.(undefined);
+      }),
+    );
   });
 }

@@ -7,11 +7,11 @@ import type { BlockSpan } from '../source/BlockSpan.js';
 import type { ReadLogBatch } from '../source/LogBatch.js';
 import type { NexusBloom } from '../source/NexusBloom.js';
 import { REORG_MEMORY_BLOCKS } from '../source/pollLogs.js';
-import { readProvenRange } from '../source/readProvenRange.js';
-import { type RequestContext, requestBlock, requestKnownBlock, requestLatestBlock } from '../source/rpcRequests.js';
+import type { ScopedBatch, SharedHistory } from '../source/SharedHistory.js';
+import { type RequestContext, requestBlock, requestKnownBlock } from '../source/rpcRequests.js';
 import { type StreamOptions, validateStreamOptions } from './StreamOptions.js';
 import { contiguousBatches } from './contiguousBatches.js';
-import { decodeShapedLog, isInScope, shapeProblem } from './decodeNexusLog.js';
+import { decodeShapedLog, isInScope } from './decodeNexusLog.js';
 import { distinctLogs } from './distinctLogs.js';
 import type { NexusEventDescriptor } from './nexusEventDescriptors.js';
 import { reconcileBatches } from './reconcileBatches.js';
@@ -32,8 +32,12 @@ export interface StreamContext extends RequestContext {
   readonly span: BlockSpan;
   /** Tells from a block's bloom whether it may hold Nexus logs. */
   readonly bloom: NexusBloom;
+  /** The head, one request (and one retry loop) for every caller waiting at the same time. */
+  readonly latest$: Observable<RpcBlockHeader>;
   /** The first block the shared poller delivers next, while it runs. */
   readonly liveFrom: () => number | undefined;
+  /** The client's history reads, shared by its streams. */
+  readonly history: SharedHistory;
   /** The client's one shared poller. */
   readonly live$: Observable<IndexedLogBatch & ReadLogBatch>;
 }
@@ -55,26 +59,25 @@ export function nexusEventStream<E extends NexusEvent>(
   const scope = normalizeAddress(scopeAddress, `${descriptor.method} ${descriptor.scope.field} address`);
   const { fromBlock, withRemovals } = validateStreamOptions(options, descriptor.method);
   const name = `${descriptor.method}(${scope.checksummed})`;
-  const reader = { ...context, topics: [descriptor.topic0] };
-  const dropMisshapen = (batch: ReadLogBatch): ReadLogBatch => {
-    const logs = batch.logs.filter((log) => {
-      const problem = shapeProblem(descriptor, log);
-      if (problem === undefined) return true;
-      context.report({ kind: 'undecodable-log', event: descriptor.name, stream: name, reason: [problem], log });
-      return false;
-    });
-    return logs.length === batch.logs.length ? batch : { ...batch, logs };
-  };
-
+  const inScope = (batch: ScopedBatch): ReadLogBatch => ({
+    fromBlock: batch.fromBlock,
+    toBlock: batch.toBlock,
+    readAt: batch.readAt,
+    ...(batch.rewound === undefined ? {} : { rewound: batch.rewound }),
+    ...(batch.chainHead === undefined ? {} : { chainHead: batch.chainHead }),
+    logs: batch.inScope(descriptor.topic0, descriptor.scope.word, scope.hex40),
+  });
+  // History comes from the client's shared reads: fetched once for every stream, routed
+  // (and shape-checked) once, like the live batches.
   const read = (from: number, to: number, top?: RpcBlockHeader): Observable<ReadLogBatch> =>
     from > to
       ? EMPTY
       : (top === undefined ? requestKnownBlock(context, to) : of(top)).pipe(
-          concatMap((header) => readProvenRange(reader, from, header)),
-          map(dropMisshapen),
+          concatMap((header) => context.history.read(from, to, header)),
+          map(inScope),
         );
   const decode = (log: RpcLog): E | undefined => {
-    // Every log here passed the shape check (routeLogBatch, or dropMisshapen for own reads).
+    // Every log here passed the shape check (routeLogBatch, once per batch for the client).
     const decoded = decodeShapedLog(descriptor, log);
     if (decoded.ok) return decoded.event;
     context.report({ kind: 'undecodable-log', event: descriptor.name, stream: name, reason: decoded.reason, log });
@@ -82,22 +85,12 @@ export function nexusEventStream<E extends NexusEvent>(
   };
 
   const batches$ = contiguousBatches<ReadLogBatch>({
-    head$: requestLatestBlock(context),
+    head$: context.latest$,
     fromBlock,
     confirmations: context.confirmations,
     liveFrom: context.liveFrom,
     speaksAbove: (batch) => batch.chainHead !== undefined,
-    live$: context.live$.pipe(
-      map((batch): ReadLogBatch => ({
-        fromBlock: batch.fromBlock,
-        toBlock: batch.toBlock,
-        readAt: batch.readAt,
-        ...(batch.rewound === undefined ? {} : { rewound: batch.rewound }),
-        ...(batch.chainHead === undefined ? {} : { chainHead: batch.chainHead }),
-        logs: batch.inScope(descriptor.topic0, descriptor.scope.word, scope.hex40),
-      })),
-    ),
-    // The live batches were shape-checked once for the client; these reads are this stream's own.
+    live$: context.live$.pipe(map(inScope)),
     read,
   }).pipe(
     map((batch) => {

@@ -1,9 +1,10 @@
 import { getAddress } from 'ethers';
-import { tap } from 'rxjs';
+import { type Observable, take, tap } from 'rxjs';
 import {
   NETWORKS,
-  NEXUS_EVENT_TOPICS,
   type NexusDiagnostic,
+  type NexusEvent,
+  type NexusRpc,
   NexusNotFoundError,
   RegisteredEvent,
   RpcRequestError,
@@ -47,7 +48,7 @@ describe('createNexusEvents', () => {
     expect(rpc.calls).toEqual([]);
   });
 
-  it('a stream with fromBlock backfills its own topic, then follows the shared poller, delivering its events once and in chain order', () => {
+  it('a stream with fromBlock backfills through the client’s shared history reads (all six topics, fetched once for every stream), then follows the shared poller, delivering its events once and in chain order', () => {
     const logs = [
       statusChanged(TASK, TaskStatus.NEW, 95),
       nexusLog('TaskPublished', [TASK, SOURCE], 95, 1),
@@ -77,7 +78,7 @@ describe('createNexusEvents', () => {
     const [backfill, ...live] = node.getLogsCalls.map(({ filter }) => filter);
     expect(backfill).toEqual({
       address: NEXUS_ADDRESS,
-      topics: [[NEXUS_EVENT_TOPICS.TaskStatusChanged]],
+      topics: [NEXUS_TOPIC0S],
       fromBlock: 95,
       toBlock: 100,
     });
@@ -105,6 +106,24 @@ describe('createNexusEvents', () => {
       helpers
         .expectObservable(nexus.taskStatusChanged$(TASK), '^ 19ms !')
         .toBe('12ms b', { b: statusEvent(logs[1]!, TaskStatus.ATTEMPTED) });
+    });
+  });
+
+  it('a stream subscribed after the last one left in the middle of a delivery (take) still reads its history up to the head', () => {
+    const logs = [statusChanged(TASK, TaskStatus.NEW, 101), statusChanged(TASK, TaskStatus.ATTEMPTED, 103)];
+    runMarbles((helpers, scheduler) => {
+      const node = scriptedRpc(helpers, scheduler, { heads: headAt, logs });
+      const nexus = createNexusEvents({ rpc: node.rpc, address: NEXUS_ADDRESS, pollInterval: 10 });
+      // leaves while the poller delivers block 101 (tick of frame 10): the poller stops
+      helpers
+        .expectObservable(nexus.taskStatusChanged$(TASK).pipe(take(1)), '^')
+        .toBe('12ms (b|)', { b: statusEvent(logs[0]!, TaskStatus.NEW) });
+      // a new subscriber at 35 (head 103) with history: the poller is not running, so its
+      // history read goes up to the head, whatever the stopped poller had got to
+      helpers.expectObservable(nexus.taskStatusChanged$(TASK, { fromBlock: 101 }), '35ms ^ 9ms !').toBe('37ms (ab)', {
+        a: statusEvent(logs[0]!, TaskStatus.NEW),
+        b: statusEvent(logs[1]!, TaskStatus.ATTEMPTED),
+      });
     });
   });
 
@@ -248,6 +267,44 @@ describe('createNexusEvents', () => {
         error: expect.any(RpcRequestError),
       })),
     );
+  });
+
+  it('retries a failed head request once for the whole client: one retry request and one rpc-retry, however many streams wait on it', () => {
+    const diagnostics: NexusDiagnostic[] = [];
+    const heads: number[] = [];
+    runMarbles((helpers, scheduler) => {
+      const node = scriptedRpc(helpers, scheduler, { heads: headAt });
+      let failed = false;
+      const rpc: NexusRpc = {
+        ...node.rpc,
+        getBlock: (block) => {
+          if (block !== 'latest') return node.rpc.getBlock(block);
+          heads.push(scheduler.now());
+          if (failed) return node.rpc.getBlock(block);
+          failed = true;
+          return helpers.cold('-#', undefined, new Error('502 Bad Gateway'));
+        },
+      };
+      const nexus = createNexusEvents({ rpc, address: NEXUS_ADDRESS, pollInterval: 100, retry: { initialDelay: 0 } });
+      nexus.diagnostics$.subscribe((d) => diagnostics.push(d));
+      // the poller's first tick and five streams all wait on the first head request
+      const streams: Observable<NexusEvent>[] = [
+        nexus.taskStatusChanged$(TASK),
+        nexus.attempted$(TASK),
+        nexus.responseSubmitted$(TASK),
+        nexus.taskPublished$(SOURCE, { fromBlock: 99 }),
+        nexus.registered$(SOURCE, { fromBlock: 99, withRemovals: true }),
+      ];
+      for (const stream of streams) {
+        helpers.expectObservable(stream, '^ 50ms !').toBe('');
+      }
+    });
+
+    // one failed request at 0, one retry at 1 (initialDelay 0); the next tick at 100 is past the window
+    expect(heads).toEqual([0, 1]);
+    expect(diagnostics.filter((d) => d.kind === 'rpc-retry')).toEqual([
+      expect.objectContaining({ kind: 'rpc-retry', method: 'eth_getBlockByNumber', retry: 1 }),
+    ]);
   });
 
   it('fails every subscribed stream at once with an RpcRequestError when the node refuses a request for good, even with the default unlimited retries', () => {

@@ -170,9 +170,12 @@ function play(run: Run): {
         );
       }, at);
     }
-    // The chain then stands still (plus the confirmations' blocks) until every stream has caught up.
+    // The chain then grows by one block (and the confirmations' blocks), as a live chain does,
+    // and stands still until every stream has caught up. (A chain cut back to a block the
+    // poller has seen, with no new block on it yet, looks the same as a node behind the head:
+    // the poller waits for the next block to tell them apart.)
     scheduler.schedule(() => {
-      for (let i = 0; i < run.confirmations; i += 1) chain.mine();
+      for (let i = 0; i <= run.confirmations; i += 1) chain.mine();
     }, at + 1);
     scheduler.schedule(() => subscriptions.forEach((s) => s.unsubscribe()), at + 40 * POLL);
   });
