@@ -62,7 +62,7 @@ describeWithNats('JetStream relay and consumers: broker faults and bad input', (
     expect(stored.map((m) => m.id)).toEqual(logs.map((l) => `${l.transactionHash}:${l.index}:${l.blockHash}`));
     expect(seen.map((e) => e.status)).toEqual([...Array(5).fill(1), ...Array(5).fill(2), ...Array(5).fill(5)]);
     expect(new Set(seen.map((e) => e.transactionHash)).size).toBe(15);
-  });
+  }, 180_000);
 
   it('fails with BROKER_UNAVAILABLE when no server listens at the URL, for the relay and for a consumer', async () => {
     const url = (await closedLoopbackUrl()).replace('http:', 'nats:');

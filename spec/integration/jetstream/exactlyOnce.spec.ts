@@ -121,5 +121,5 @@ describeWithNats('relayToJetStream: exactly once across SIGKILL and restarts', (
       nexus.taskStatusChanged$(task, { fromBlock: start }).pipe(take(expected.length), toArray()),
     );
     expect(events.map((e) => `${e.transactionHash}:${e.logIndex}:${e.blockHash}`)).toEqual(expected.map((m) => m.id));
-  });
+  }, 240_000);
 });

@@ -66,7 +66,7 @@ describeWithNats('fan-out: hundreds of subscriptions on one relay', () => {
     } finally {
       for (const s of subscriptions) s.unsubscribe();
     }
-  });
+  }, 180_000);
 });
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {

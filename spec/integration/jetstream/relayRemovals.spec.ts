@@ -20,6 +20,8 @@ describeWithNats('relayToJetStream: reorg removals on the wire', () => {
       address: chain.nexusAddress,
       servers: nats.url,
       stream: STREAM,
+      // From the next block: a relay still connecting when the first event is mined must not skip it.
+      fromBlock: (await chain.head()) + 1,
       pollInterval: 50,
     }).subscribe((p) => {
       relayed = Math.max(relayed, p.toBlock);

@@ -67,5 +67,5 @@ describeWithNats('relayToJetStream: a reorg below the checkpoint while the relay
       else fold.set(key, e);
     }
     expect([...fold.values()].map((e) => e.status)).toEqual([TaskStatus.NEW, TaskStatus.CANCELED]);
-  });
+  }, 180_000);
 });
