@@ -64,9 +64,11 @@ export function markdownTable(headers: readonly string[], rows: readonly (readon
   ].join('\n');
 }
 
-/** One section as markdown, at heading level `##`. */
-export function formatMarkdownSection(section: BenchSection): string {
-  const out = [`## ${section.title}`, '', section.method, '', markdownTable(section.headers, section.rows)];
+/** One section as markdown, at heading level `##`; `measured` (when and how) goes under the heading. */
+export function formatMarkdownSection(section: BenchSection, measured?: string): string {
+  const out = [`## ${section.title}`, ''];
+  if (measured !== undefined) out.push(`_${measured}_`, '');
+  out.push(section.method, '', markdownTable(section.headers, section.rows));
   if (section.targets.length > 0) {
     out.push('', '**Targets**', '');
     for (const t of section.targets)
@@ -98,28 +100,101 @@ export interface FailedSection {
   readonly error: string;
 }
 
+/** A section measured in this run, under the name `--only` knows it by. */
+export interface NamedSection {
+  readonly name: string;
+  readonly section: BenchSection;
+}
+
+/** A section of an earlier RESULTS.md, not run this time: its markdown, kept as it was. */
+export interface KeptSection {
+  readonly name: string;
+  readonly markdown: string;
+}
+
 export interface ReportInput {
   readonly date: Date;
   readonly machine: MachineInfo;
   readonly command: string;
-  readonly sections: readonly BenchSection[];
+  /** The checkout measured ("abc1234", "abc1234 with uncommitted changes"), when git can tell. */
+  readonly revision?: string | undefined;
+  readonly sections: readonly NamedSection[];
   readonly failed: readonly FailedSection[];
-  /** Names of the sections not run (`--only`). */
-  readonly skipped: readonly string[];
+  /** Sections not run this time (`--only`) whose earlier results are kept. */
+  readonly kept: readonly KeptSection[];
+  /** Every section name, in report order. */
+  readonly order: readonly string[];
 }
+
+// Each section of RESULTS.md sits between these markers, so that a run of some sections
+// (`--only`) replaces those and keeps the others' earlier results.
+const open = (name: string): string => `<!-- bench-section: ${name} -->`;
+const close = (name: string): string => `<!-- /bench-section: ${name} -->`;
+
+/** The sections of an earlier RESULTS.md, by name (a file without markers has none). */
+export function parseSections(markdown: string): KeptSection[] {
+  const kept: KeptSection[] = [];
+  const pattern = /<!-- bench-section: (\w+) -->\n([\s\S]*?)\n<!-- \/bench-section: \1 -->/g;
+  for (const match of markdown.matchAll(pattern)) kept.push({ name: match[1] ?? '', markdown: match[2] ?? '' });
+  return kept;
+}
+
+/** The targets a kept section's markdown reports: how many, and the missed ones as "title: target". */
+function keptTargets(kept: KeptSection): { count: number; missed: string[] } {
+  const title = /^## (.*)$/m.exec(kept.markdown)?.[1] ?? kept.name;
+  let count = 0;
+  const missed: string[] = [];
+  for (const line of kept.markdown.split('\n')) {
+    if (line.startsWith('- ✔ ')) count += 1;
+    const miss = /^- ✘ \*\*missed\*\*: (.*) — measured /.exec(line);
+    if (miss !== null) {
+      count += 1;
+      missed.push(`${title}: ${miss[1] ?? ''}`);
+    }
+  }
+  return { count, missed };
+}
+
+const utc = (date: Date): string =>
+  date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 
 /** bench/RESULTS.md. */
 export function formatMarkdownReport(input: ReportInput): string {
   const { machine } = input;
   const gib = (machine.totalMemoryBytes / 2 ** 30).toFixed(1);
-  const missed = input.sections.flatMap((s) => s.targets.filter((t) => !t.met).map((t) => `${s.title}: ${t.target}`));
+  const at = input.revision === undefined ? '' : ` on ${input.revision}`;
+  const measured = `Measured ${utc(input.date)} with \`${input.command}\`${at}, Node.js ${machine.node}.`;
+  const blocks: string[] = [];
+  let targets = 0;
+  const missed: string[] = [];
+  const keptNames: string[] = [];
+  for (const name of input.order) {
+    const ran = input.sections.find((s) => s.name === name);
+    const failed = input.failed.find((f) => f.name === name);
+    const kept = input.kept.find((k) => k.name === name);
+    let body: string | undefined;
+    if (ran !== undefined) {
+      body = formatMarkdownSection(ran.section, measured);
+      targets += ran.section.targets.length;
+      for (const t of ran.section.targets) if (!t.met) missed.push(`${ran.section.title}: ${t.target}`);
+    } else if (failed !== undefined) {
+      body = [`## ${failed.name}: failed`, '', `_${measured}_`, '', '```', failed.error.trimEnd(), '```'].join('\n');
+    } else if (kept !== undefined) {
+      body = kept.markdown;
+      keptNames.push(name);
+      const counted = keptTargets(kept);
+      targets += counted.count;
+      missed.push(...counted.missed);
+    }
+    if (body !== undefined) blocks.push([open(name), body, close(name)].join('\n'));
+  }
   const out = [
     '# ogpu-events benchmark results',
     '',
-    `- **Date:** ${input.date
-      .toISOString()
-      .replace('T', ' ')
-      .replace(/\.\d+Z$/, ' UTC')}`,
+    `- **Date:** ${utc(input.date)}`,
     `- **Machine:** Node.js ${machine.node} on ${machine.platform}, ${machine.cpuCount} × ${machine.cpuModel}, ` +
       `${gib} GiB RAM`,
     `- **Command:** \`${input.command}\``,
@@ -127,17 +202,19 @@ export function formatMarkdownReport(input: ReportInput): string {
     'The machine is shared and its timings are noisy: compare the ratios between designs measured in the same run, ' +
       'not absolute times across runs. How each section measures is in [README.md](README.md).',
   ];
-  if (input.skipped.length > 0) out.push('', `Not run this time (\`--only\`): ${input.skipped.join(', ')}.`);
-  const targets = input.sections.reduce((n, s) => n + s.targets.length, 0);
+  if (keptNames.length > 0)
+    out.push(
+      '',
+      `Not run this time (\`--only\`), kept from earlier runs: ${keptNames.join(', ')}. Each section says when ` +
+        'and with which command it was measured.',
+    );
   out.push(
     '',
     missed.length === 0
       ? `All ${targets} targets met.`
       : `**${missed.length} of ${targets} targets missed:** ${missed.join('; ')}.`,
   );
-  for (const failure of input.failed)
-    out.push('', `## ${failure.name}: failed`, '', '```', failure.error.trimEnd(), '```');
-  for (const section of input.sections) out.push('', formatMarkdownSection(section));
+  for (const block of blocks) out.push('', block);
   return `${out.join('\n')}\n`;
 }
 
@@ -165,6 +242,8 @@ export interface LineChartOptions {
   readonly logY?: boolean;
   readonly width?: number;
   readonly height?: number;
+  /** Room right of the plot for the legend, px; default 200. */
+  readonly legendWidth?: number;
 }
 
 const escapeXml = (text: string): string =>
@@ -216,7 +295,7 @@ export function lineChartSvg(options: LineChartOptions): string {
   const H = options.height ?? 440;
   const logY = options.logY ?? true;
   const left = 78;
-  const right = 200;
+  const right = options.legendWidth ?? 200;
   const top = 48;
   const bottom = 64;
   const plotW = W - left - right;

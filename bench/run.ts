@@ -4,20 +4,23 @@
  * Exits 0 when every section ran (missed targets are reported, not fatal), 1 when a
  * section crashed, 2 on a bad command line.
  */
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions, BenchSection } from './BenchSection';
 import { run as backfill } from './backfill';
+import { run as boardHistory } from './boardHistory';
 import { run as decode } from './decode';
 import { run as eip55 } from './eip55';
 import { run as memory } from './memory';
-import { type FailedSection, formatConsole, formatMarkdownReport } from './report';
+import { type FailedSection, type NamedSection, formatConsole, formatMarkdownReport, parseSections } from './report';
 import { run as relay } from './relay';
 import { run as requestsPerTick } from './requestsPerTick';
 
 const SECTIONS: readonly { readonly name: string; readonly run: (options: BenchOptions) => Promise<BenchSection> }[] = [
   { name: 'requestsPerTick', run: requestsPerTick },
+  { name: 'boardHistory', run: boardHistory },
   { name: 'decode', run: decode },
   { name: 'eip55', run: eip55 },
   { name: 'backfill', run: backfill },
@@ -78,6 +81,22 @@ function parseArgs(args: readonly string[]): Cli {
   return { quick, repeats: repeats ?? (quick ? 1 : 5), only };
 }
 
+/**
+ * The commit measured, and whether the library or the bench differ from it: the sections
+ * measure the library of the checkout, so its numbers are only as good as knowing which.
+ */
+function revision(): string | undefined {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: __dirname, encoding: 'utf8' }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    // What the bench writes itself (RESULTS.md, charts) does not count.
+    const dirty = git('status', '--porcelain', '--', '../src', '.', ':!RESULTS.md', ':!*.svg') !== '';
+    return `commit ${commit}${dirty ? ' with uncommitted changes' : ''}`;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<number> {
   let cli: Cli;
   try {
@@ -97,13 +116,13 @@ async function main(): Promise<number> {
       `${cli.quick ? 'quick, ' : ''}median of ${cli.repeats} run${cli.repeats === 1 ? '' : 's'}`,
   );
 
-  const sections: BenchSection[] = [];
+  const sections: NamedSection[] = [];
   const failed: FailedSection[] = [];
   for (const section of selected) {
     const started = performance.now();
     try {
       const result = await section.run(options);
-      sections.push(result);
+      sections.push({ name: section.name, section: result });
       console.log(formatConsole(result));
       console.log(`(${section.name}: ${((performance.now() - started) / 1000).toFixed(1)} s)`);
     } catch (error) {
@@ -113,6 +132,10 @@ async function main(): Promise<number> {
     }
   }
 
+  // Sections not run this time keep their earlier results (each says when it was measured).
+  const path = join(__dirname, 'RESULTS.md');
+  const earlier = existsSync(path) ? parseSections(readFileSync(path, 'utf8')) : [];
+  const kept = earlier.filter((k) => skipped.includes(k.name));
   const report = formatMarkdownReport({
     date,
     machine: {
@@ -123,13 +146,14 @@ async function main(): Promise<number> {
       totalMemoryBytes: totalmem(),
     },
     command: ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' '),
+    revision: revision(),
     sections,
     failed,
-    skipped,
+    kept,
+    order: SECTIONS.map((s) => s.name),
   });
-  const path = join(__dirname, 'RESULTS.md');
   writeFileSync(path, report);
-  const missed = sections.reduce((n, s) => n + s.targets.filter((t) => !t.met).length, 0);
+  const missed = sections.reduce((n, s) => n + s.section.targets.filter((t) => !t.met).length, 0);
   console.log(
     `\nWrote ${path}. ${missed === 0 ? 'All targets met' : `${missed} target${missed === 1 ? '' : 's'} missed`}` +
       `${failed.length > 0 ? `; ${failed.length} section${failed.length === 1 ? '' : 's'} crashed` : ''}.`,

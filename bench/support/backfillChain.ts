@@ -1,10 +1,22 @@
-import { FetchRequest, JsonRpcProvider, Network } from 'ethers';
+import { FetchRequest, JsonRpcProvider, Network, hexlify, randomBytes } from 'ethers';
 import { NEXUS_EVENT_TOPICS } from '../../src/index';
 import { type TestChain, randomAddress, startTestChain } from '../../spec/support/testChain';
+import { deployFreshTaskNexus } from './freshTaskNexus';
+
+/**
+ * What the history holds.
+ * - `oneTask`: TaskStatusChanged events of one task (MockNexus `emitManyStatuses`): one
+ *   address throughout, so a client's checksum cache answers every event but the first.
+ * - `freshTasks`: TaskPublished events of one source, each naming a task never seen before
+ *   (bench/support/FreshTaskNexus.sol), as on the real chain where every publication is a
+ *   newly deployed Task contract: every event costs a checksum.
+ */
+export type BackfillWorkload = 'oneTask' | 'freshTasks';
 
 /** The size of the history to build. */
 export interface BackfillChainSize {
-  /** TaskStatusChanged events to emit (all of one task). */
+  readonly workload: BackfillWorkload;
+  /** Events to emit (all in the scope of one stream). */
   readonly events: number;
   /** Blocks the events are spread over, first event block to last, at least. */
   readonly blocks: number;
@@ -12,14 +24,20 @@ export interface BackfillChainSize {
   readonly eventsPerTx?: number;
 }
 
-/** An anvil chain holding a long history of one task's TaskStatusChanged events. */
+/** An anvil chain holding a long history of events in the scope of one stream. */
 export interface BackfillChain {
+  readonly workload: BackfillWorkload;
   readonly chain: TestChain;
   readonly url: string;
-  /** EIP-55 checksummed. */
+  /** The contract that emitted the history (MockNexus, or FreshTaskNexus), EIP-55 checksummed. */
   readonly nexusAddress: string;
-  /** The task every event is about, EIP-55 checksummed. */
-  readonly task: string;
+  /** topic0 of every event of the history. */
+  readonly topic0: string;
+  /**
+   * The address every event is scoped by, EIP-55 checksummed: the task of `oneTask`'s
+   * TaskStatusChanged events, the source of `freshTasks`' TaskPublished events.
+   */
+  readonly scope: string;
   /** Block of the first event. */
   readonly fromBlock: number;
   /** The head once built (block of the last event, or an empty block above it). */
@@ -61,9 +79,10 @@ export function unbatchedProvider(url: string): JsonRpcProvider {
 }
 
 /**
- * Starts anvil, deploys MockNexus and builds `size.events` TaskStatusChanged events of one
- * task spread over at least `size.blocks` blocks: transactions `emitManyStatuses(task,
- * status, k)` (each mined in its own block by anvil's automine) alternate with
+ * Starts anvil, deploys MockNexus (and FreshTaskNexus for `freshTasks`) and builds
+ * `size.events` events spread over at least `size.blocks` blocks: transactions
+ * `emitManyStatuses(task, status, k)`, or `publishMany(source, salt, k)` with a new salt
+ * each (each mined in its own block by anvil's automine), alternate with
  * `anvil_mine` gaps of empty blocks. Transactions are sent with `eth_sendTransaction`
  * from anvil's unlocked account with an explicit gas limit, without waiting for
  * receipts: the requests are sequential, so anvil sees them in order; only the last
@@ -77,11 +96,19 @@ export async function buildBackfillChain(size: BackfillChainSize): Promise<Backf
   const chain = await startTestChain(ANVIL_ARGS);
   const provider = unbatchedProvider(chain.url);
   try {
-    const task = randomAddress();
+    const scope = randomAddress();
     const [from] = (await provider.send('eth_accounts', [])) as string[];
-    const to = chain.nexusAddress;
-    const encode = (status: number, count: number): string =>
-      chain.nexus.interface.encodeFunctionData('emitManyStatuses', [task, status, count]);
+    let to = chain.nexusAddress;
+    let topic0: string = NEXUS_EVENT_TOPICS.TaskStatusChanged;
+    let encode = (i: number, count: number): string =>
+      chain.nexus.interface.encodeFunctionData('emitManyStatuses', [scope, i % 6, count]);
+    if (size.workload === 'freshTasks') {
+      const fresh = await deployFreshTaskNexus(chain);
+      to = fresh.address;
+      topic0 = NEXUS_EVENT_TOPICS.TaskPublished;
+      // A random salt per transaction: its tasks are keccak256(salt, i), new to every run of the bench.
+      encode = (_i, count) => fresh.publishMany(scope, hexlify(randomBytes(32)), count);
+    }
     const estimate = BigInt((await provider.send('eth_estimateGas', [{ from, to, data: encode(5, perTx) }])) as string);
     const gas = hex(Number((estimate * 13n) / 10n));
 
@@ -94,9 +121,7 @@ export async function buildBackfillChain(size: BackfillChainSize): Promise<Backf
     for (let i = 0; i < txs; i++) {
       const count = Math.min(perTx, remaining);
       remaining -= count;
-      lastHash = (await provider.send('eth_sendTransaction', [
-        { from, to, data: encode(i % 6, count), gas },
-      ])) as string;
+      lastHash = (await provider.send('eth_sendTransaction', [{ from, to, data: encode(i, count), gas }])) as string;
       if (fromBlock === undefined) {
         fromBlock = await waitForReceiptBlock(provider, lastHash);
       }
@@ -115,14 +140,16 @@ export async function buildBackfillChain(size: BackfillChainSize): Promise<Backf
       head += missing;
     }
 
-    const perBlock = await countLogsPerBlock(provider, chain.nexusAddress.toLowerCase(), fromBlock, head);
+    const perBlock = await countLogsPerBlock(provider, to.toLowerCase(), topic0, fromBlock, head);
     const events = [...perBlock.values()].reduce((a, b) => a + b, 0);
     if (events !== size.events) throw new Error(`built ${events} events, wanted ${size.events}`);
     return {
+      workload: size.workload,
       chain,
       url: chain.url,
-      nexusAddress: chain.nexusAddress,
-      task,
+      nexusAddress: to,
+      topic0,
+      scope,
       fromBlock,
       head,
       events,
@@ -154,10 +181,11 @@ async function waitForReceiptBlock(provider: JsonRpcProvider, hash: string): Pro
   }
 }
 
-/** TaskStatusChanged logs per block of `[fromBlock, toBlock]`, read in chunks of 5000 blocks. */
+/** Logs of `topic0` per block of `[fromBlock, toBlock]`, read in chunks of 5000 blocks. */
 async function countLogsPerBlock(
   provider: JsonRpcProvider,
   address: string,
+  topic0: string,
   fromBlock: number,
   toBlock: number,
 ): Promise<Map<number, number>> {
@@ -165,7 +193,7 @@ async function countLogsPerBlock(
   for (let start = fromBlock; start <= toBlock; start += 5_000) {
     const end = Math.min(toBlock, start + 4_999);
     const logs = (await provider.send('eth_getLogs', [
-      { address, topics: [[NEXUS_EVENT_TOPICS.TaskStatusChanged]], fromBlock: hex(start), toBlock: hex(end) },
+      { address, topics: [[topic0]], fromBlock: hex(start), toBlock: hex(end) },
     ])) as { blockNumber: string }[];
     for (const log of logs) {
       const block = Number.parseInt(log.blockNumber, 16);

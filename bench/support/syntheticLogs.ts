@@ -53,9 +53,23 @@ export interface RawBlockHeader {
   readonly timestamp: string;
 }
 
+/**
+ * How the logs' addresses recur.
+ * - `warm`: every address is drawn, with a skew, from fixed pools (a few hundred sources, a
+ *   few thousand tasks, providers and responses): after a first pass, every address is one
+ *   a checksum cache has seen.
+ * - `fresh`: as on the real chain, every TaskPublished names a task never seen before and
+ *   every ResponseSubmitted a response never seen before (each a newly deployed contract);
+ *   Attempted, TaskStatusChanged and ResponseSubmitted name a recently published task,
+ *   ResponseStatusChanged a recently submitted response (among the last
+ *   {@link RECENT_WINDOW}, more likely the newest); sources and providers come from the pools.
+ */
+export type AddressMix = 'warm' | 'fresh';
+
 /** One generated data set. */
 export interface SyntheticLogSet {
   readonly seed: number;
+  readonly mix: AddressMix;
   /** The Nexus address, lower case. */
   readonly address: string;
   /** The logs, in chain order (blockNumber, logIndex). */
@@ -94,6 +108,9 @@ const TASK_STATUS_WEIGHTS: readonly (readonly [number, number])[] = [
 ];
 
 const POOL_SIZES = { sources: 300, tasks: 4_000, providers: 2_000, responses: 4_000 } as const;
+
+/** The fresh mix's later events name one of this many most recent tasks (or responses). */
+export const RECENT_WINDOW = 2_000;
 
 /** First block of the generated range (a plausible mainnet height). */
 export const FIRST_BLOCK = 1_200_000;
@@ -199,15 +216,28 @@ function encodeWord(type: string, value: unknown): string {
 
 const cache = new Map<string, SyntheticLogSet>();
 
+/** One of the last {@link RECENT_WINDOW} of `list`, the newest more likely; undefined when empty. */
+function recent(random: () => number, list: readonly string[]): string | undefined {
+  if (list.length === 0) return undefined;
+  const window = Math.min(list.length, RECENT_WINDOW);
+  return list[list.length - 1 - skewed(random, window)];
+}
+
 /**
- * `count` raw Nexus logs, mixed over the six events, with realistic address reuse: a few
- * hundred sources and a few thousand tasks, providers and responses, each drawn with a
- * skewed distribution. Blocks hold 0 to 20 Nexus logs (40 % hold none); log indexes and
- * transaction indexes increase within a block with gaps (other contracts' logs), every log
- * has its own transaction. Cached per (count, seed).
+ * `count` raw Nexus logs, mixed over the six events. With the `warm` mix (the default),
+ * addresses recur as in a pool: a few hundred sources and a few thousand tasks, providers
+ * and responses, each drawn with a skewed distribution; with `fresh`, tasks and responses
+ * are new when published or submitted (see {@link AddressMix}). Blocks hold 0 to 20 Nexus
+ * logs (40 % hold none); log indexes and transaction indexes increase within a block with
+ * gaps (other contracts' logs), every log has its own transaction. Cached per (count,
+ * seed, mix).
  */
-export function syntheticNexusLogs(count: number, seed: number = DEFAULT_SEED): SyntheticLogSet {
-  const key = `${count}:${seed}`;
+export function syntheticNexusLogs(
+  count: number,
+  seed: number = DEFAULT_SEED,
+  mix: AddressMix = 'warm',
+): SyntheticLogSet {
+  const key = `${count}:${seed}:${mix}`;
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
 
@@ -218,6 +248,9 @@ export function syntheticNexusLogs(count: number, seed: number = DEFAULT_SEED): 
   const providers = pool(POOL_SIZES.providers);
   const responses = pool(POOL_SIZES.responses);
   let registrantId = 1n;
+  // The fresh mix's tasks and responses, in the order they appeared.
+  const publishedTasks: string[] = [];
+  const submittedResponses: string[] = [];
 
   const logs: RawNexusLog[] = [];
   const eventNames: SyntheticEventName[] = [];
@@ -241,11 +274,29 @@ export function syntheticNexusLogs(count: number, seed: number = DEFAULT_SEED): 
     let logIndex = Math.floor(random() * 4);
     let transactionIndex = Math.floor(random() * 3);
     for (let i = 0; i < inBlock; i++) {
-      const name = weighted(random, EVENT_WEIGHTS);
-      const task = at(tasks, skewed(random, tasks.length));
+      let name = weighted(random, EVENT_WEIGHTS);
+      let task = at(tasks, skewed(random, tasks.length));
       const source = at(sources, skewed(random, sources.length));
       const provider = at(providers, skewed(random, providers.length));
-      const response = at(responses, skewed(random, responses.length));
+      let response = at(responses, skewed(random, responses.length));
+      if (mix === 'fresh') {
+        // A response's status needs a submitted response, and anything about a task a
+        // published task: until there is one, the event that brings it comes instead.
+        if (name === 'ResponseStatusChanged' && submittedResponses.length === 0) name = 'ResponseSubmitted';
+        if (name !== 'Registered' && name !== 'TaskPublished' && publishedTasks.length === 0) name = 'TaskPublished';
+        if (name === 'TaskPublished') {
+          task = `0x${randomHex(random, 20)}`;
+          publishedTasks.push(task);
+        } else {
+          task = recent(random, publishedTasks) ?? task;
+        }
+        if (name === 'ResponseSubmitted') {
+          response = `0x${randomHex(random, 20)}`;
+          submittedResponses.push(response);
+        } else {
+          response = recent(random, submittedResponses) ?? response;
+        }
+      }
       let args: Record<string, unknown>;
       switch (name) {
         case 'TaskPublished':
@@ -308,6 +359,7 @@ export function syntheticNexusLogs(count: number, seed: number = DEFAULT_SEED): 
 
   const set: SyntheticLogSet = {
     seed,
+    mix,
     address: NEXUS_ADDRESS,
     logs,
     eventNames,

@@ -205,7 +205,11 @@ describe('block-range and result caps', () => {
       expect(rejections.byStyle[rangeStyle]).toBeGreaterThan(0);
       expect(rejections.byStyle[resultStyle]).toBeGreaterThan(0);
       const splits = diagnostics.filter((d) => d.kind === 'range-split');
-      expect(splits).toHaveLength(rejections.range + rejections.results);
+      // Every refusal the client saw is reported; one more may have been on its way back for
+      // the range read ahead when the stream got its last event and left.
+      const refused = rejections.range + rejections.results;
+      expect(splits.length).toBeLessThanOrEqual(refused);
+      expect(splits.length).toBeGreaterThanOrEqual(refused - 1);
       // The client learns the cap: most requests are accepted rather than refused first.
       expect(splits.length).toBeLessThan(proxy.count('eth_getLogs') / 2);
     },

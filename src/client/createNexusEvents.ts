@@ -1,4 +1,5 @@
-import { type Observable, Subject, finalize, map, share } from 'rxjs';
+import { type Observable, ReplaySubject, Subject, finalize, map, share } from 'rxjs';
+import type { RpcBlockHeader } from '../codecs/RpcBlockHeader.js';
 import type { AttemptedEvent } from '../events/AttemptedEvent.js';
 import type { RegisteredEvent } from '../events/RegisteredEvent.js';
 import type { ResponseStatusChangedEvent } from '../events/ResponseStatusChangedEvent.js';
@@ -101,7 +102,11 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
   const history = new SharedHistory(reader, (batch) => routeLogBatch(batch, report));
 
   // One head request in flight per client, retried once for all who wait on it.
-  const latest$ = requestLatestBlock({ rpc, policy: resolved.policy, report }).pipe(share());
+  // A replaying connector: a stream that subscribes while the answer is being delivered
+  // (from inside another stream's callback) gets it too, instead of a bare completion.
+  const latest$ = requestLatestBlock({ rpc, policy: resolved.policy, report }).pipe(
+    share({ connector: () => new ReplaySubject<RpcBlockHeader>(1) }),
+  );
   let liveFrom: number | undefined;
   const live$ = pollLogs({
     ...reader,
