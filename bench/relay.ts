@@ -117,7 +117,7 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
           'library backfill (RPC)',
           formatNumber(median(times.library), 0),
           formatNumber(rate(times.library), 0),
-          '1.00x',
+          formatRatio(1),
         ],
         [
           'relay into JetStream',

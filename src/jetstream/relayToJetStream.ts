@@ -44,7 +44,7 @@ const RELAY_OPTION_KEYS = [
 const DEFAULT_DUPLICATE_WINDOW = 120_000;
 const DEFAULT_MAX_PENDING = 1_024;
 /** Within a long range, a checkpoint at the first block boundary after this many messages. */
-const CHECKPOINT_EVERY = 1_000;
+const CHECKPOINT_EVERY = 4_096;
 /** Ranges without events are checkpointed at most this often (milliseconds). */
 const IDLE_CHECKPOINT_INTERVAL = 30_000;
 /** Checkpoints kept in the stream: older ones are purged now and then. */
@@ -148,7 +148,7 @@ export function relayToJetStream(options: RelayOptions): Observable<RelayProgres
       );
       let waiting = false;
       window = new PublishWindow({
-        js,
+        nc: connection,
         size: maxPending,
         timeoutMs: PUBLISH_TIMEOUT,
         fatal: (error) =>
