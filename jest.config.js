@@ -8,6 +8,7 @@ module.exports = {
   },
   moduleNameMapper: {
     '^ogpu-events$': '<rootDir>/src/index.ts',
+    '^ogpu-events/jetstream$': '<rootDir>/src/jetstream/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   reporters: ['default', '<rootDir>/spec/support/summaryReporter.js'],

@@ -15,6 +15,7 @@ import { run as decode } from './decode';
 import { run as eip55 } from './eip55';
 import { run as memory } from './memory';
 import { type FailedSection, type NamedSection, formatConsole, formatMarkdownReport, parseSections } from './report';
+import { run as relay } from './relay';
 import { run as requestsPerTick } from './requestsPerTick';
 
 const SECTIONS: readonly { readonly name: string; readonly run: (options: BenchOptions) => Promise<BenchSection> }[] = [
@@ -24,6 +25,7 @@ const SECTIONS: readonly { readonly name: string; readonly run: (options: BenchO
   { name: 'eip55', run: eip55 },
   { name: 'backfill', run: backfill },
   { name: 'memory', run: memory },
+  { name: 'relay', run: relay },
 ];
 
 const USAGE = `usage: npm run bench [-- [--quick] [--repeats N] [--only ${SECTIONS.map((s) => s.name).join(',')}]]`;

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Buffer } from 'node:buffer';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
@@ -28,6 +28,55 @@ try {
   for (const dependency of ['rxjs', 'ethers', 'io-ts', 'fp-ts', 'typescript']) {
     symlinkSync(join(root, 'node_modules', dependency), join(modules, dependency), 'dir');
   }
+
+  // The main entry must load nothing of NATS (optional peer dependencies of ogpu-events/jetstream
+  // only): follow its relative imports through dist/esm and dist/cjs, and look at every import.
+  for (const [entry, pattern] of [
+    ['dist/esm/index.js', /(?:from|import)\s*['"]([^'"]+)['"]/g],
+    ['dist/cjs/index.js', /require\(['"]([^'"]+)['"]\)/g],
+  ]) {
+    const seen = new Set();
+    const visit = (file) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(pattern)) {
+        if (specifier.startsWith('@nats-io/'))
+          throw new Error(`${file} imports ${specifier}: the main entry must not load NATS`);
+        if (specifier.startsWith('.'))
+          visit(resolve(dirname(file), specifier.endsWith('.js') ? specifier : `${specifier}.js`));
+      }
+    };
+    visit(join(modules, 'ogpu-events', entry));
+    console.log(`main entry: ok (${entry} and the ${seen.size - 1} modules it loads import nothing of NATS)`);
+  }
+  mkdirSync(join(modules, '@nats-io'));
+  for (const dependency of ['jetstream', 'nats-core', 'transport-node', 'nkeys', 'nuid']) {
+    symlinkSync(join(root, 'node_modules', '@nats-io', dependency), join(modules, '@nats-io', dependency), 'dir');
+  }
+  const jetstreamScenario = (load) => `
+${load}
+for (const name of ['relayToJetStream', 'createJetStreamNexusEvents', 'StreamMismatchError', 'BrokerUnavailableError']) {
+  if (typeof js[name] !== 'function') throw new Error(MODE + ': ogpu-events/jetstream lacks ' + name);
+}
+const error = new js.StreamMismatchError('S', 'a', 'b');
+if (!(error instanceof m.OgpuEventsError) || error.code !== 'STREAM_MISMATCH') throw new Error(MODE + ': errors do not extend OgpuEventsError of the main entry');
+js.createJetStreamNexusEvents({ servers: 'nats://127.0.0.1:4222' });
+console.log(MODE + ': ogpu-events/jetstream ok, ' + Object.keys(js).length + ' exports');
+`;
+  writeFileSync(
+    join(work, 'jetstream.cjs'),
+    jetstreamScenario(
+      "const MODE = 'require'; const m = require('ogpu-events'); const js = require('ogpu-events/jetstream');",
+    ),
+  );
+  writeFileSync(
+    join(work, 'jetstream.mjs'),
+    jetstreamScenario(
+      "const MODE = 'import'; import * as m from 'ogpu-events'; import * as js from 'ogpu-events/jetstream';",
+    ),
+  );
+  process.stdout.write(run(process.execPath, ['jetstream.cjs']));
+  process.stdout.write(run(process.execPath, ['jetstream.mjs']));
 
   const scenario = (load) => `
 ${load}
@@ -72,6 +121,14 @@ const nexus = createNexusEvents({ network: 'testnet' });
 const status: TaskStatus = TaskStatus.FINALIZED;
 export const watch = (task: string) => nexus.taskStatusChanged$(task).subscribe((e: TaskStatusChangedEvent) => e.status === status);
 `;
+  const typedJetStream = `import { TaskStatusChangedEvent } from 'ogpu-events';
+import { createJetStreamNexusEvents, relayToJetStream, type RelayProgress } from 'ogpu-events/jetstream';
+export const relay = relayToJetStream({ network: 'testnet', servers: 'nats://127.0.0.1:4222' }).subscribe((p: RelayProgress) => p.lag);
+export const watch = (task: string) =>
+  createJetStreamNexusEvents({ servers: 'nats://127.0.0.1:4222' }).taskStatusChanged$(task).subscribe((e: TaskStatusChangedEvent) => e.status);
+`;
+  writeFileSync(join(work, 'typedJetStream.cts'), typedJetStream);
+  writeFileSync(join(work, 'typedJetStream.mts'), typedJetStream);
   writeFileSync(join(work, 'typed.cts'), typed);
   writeFileSync(join(work, 'typed.mts'), typed);
   const tsc = require.resolve('typescript/bin/tsc');
@@ -86,6 +143,8 @@ export const watch = (task: string) => nexus.taskStatusChanged$(task).subscribe(
     '--skipLibCheck',
     'typed.cts',
     'typed.mts',
+    'typedJetStream.cts',
+    'typedJetStream.mts',
   ]);
   console.log('types: ok (require and import, moduleResolution nodenext)');
 
@@ -103,6 +162,44 @@ for await (const e of toAsyncIterable(nexus.taskStatusChanged$('0x' + '11'.repea
 }
 `,
   );
+  // The consumer side of ogpu-events/jetstream, as a browser app bundles it (the browser
+  // condition: WebSocket only, nothing of Node).
+  const jsPage = join(work, 'jetstream-page');
+  mkdirSync(jsPage);
+  writeFileSync(join(jsPage, 'index.html'), '<script type="module" src="./main.js"></script>');
+  writeFileSync(
+    join(jsPage, 'main.js'),
+    `import { createJetStreamNexusEvents } from 'ogpu-events/jetstream';
+const nexus = createJetStreamNexusEvents({ servers: 'ws://' + location.host + '/nats' });
+nexus.taskStatusChanged$('0x' + '11'.repeat(20)).subscribe((e) => console.log(e.status));
+`,
+  );
+  // tweetnacl (under @nats-io/nkeys) reaches for Node's crypto only where `self.crypto` is
+  // missing, behind a typeof-require guard: in a browser that branch never runs.
+  const naclCryptoGuard = {
+    name: 'tweetnacl-node-crypto',
+    enforce: 'pre',
+    resolveId: (id, importer) => (id === 'crypto' && importer?.includes('tweetnacl') ? '\0nacl-no-node-crypto' : null),
+    load: (id) => (id === '\0nacl-no-node-crypto' ? 'export default {};' : null),
+  };
+  await build({
+    root: jsPage,
+    configFile: false,
+    logLevel: 'silent',
+    plugins: [naclCryptoGuard, browserOnly()],
+    build: { outDir: join(jsPage, 'dist'), target: 'es2022' },
+  });
+  const jsBundle = Buffer.concat(
+    readdirSync(join(jsPage, 'dist', 'assets'))
+      .filter((name) => name.endsWith('.js'))
+      .map((name) => readFileSync(join(jsPage, 'dist', 'assets', name))),
+  );
+  if (jsBundle.includes('relayToJetStream'))
+    throw new Error('the browser bundle of ogpu-events/jetstream includes the relay');
+  console.log(
+    `browser: ok (ogpu-events/jetstream consumer over WebSocket, no Node built-in: ${(jsBundle.length / 1000).toFixed(1)} kB minified)`,
+  );
+
   await build({
     root: page,
     configFile: false,

@@ -138,6 +138,10 @@ function describeDiagnostic(diagnostic: NexusDiagnostic): string {
       return `reorg: block ${diagnostic.replacedBlock} was replaced; re-reading from block ${diagnostic.ancestor + 1}`;
     case 'lagging-node':
       return `${diagnostic.method} was answered by a node behind the head (${diagnostic.reason}); asking again`;
+    case 'invalid-message':
+      return `skipped message ${diagnostic.sequence} on ${diagnostic.subject}: ${relabel(diagnostic.reason.join('; '))}`;
+    case 'broker-wait':
+      return diagnostic.reason;
   }
 }
 

@@ -21,6 +21,8 @@ export type {
   RangeSplitDiagnostic,
   ReorgDiagnostic,
   LaggingNodeDiagnostic,
+  InvalidMessageDiagnostic,
+  BrokerWaitDiagnostic,
 } from './source/NexusDiagnostic.js';
 export { describeDiagnostic } from './source/describeDiagnostic.js';
 export type { RpcLog } from './codecs/RpcLog.js';

@@ -1,6 +1,6 @@
 /// <reference types="node" />
 // The `ogpu-events` command. Node-only: kept out of the library's entry point (src/index.ts).
-import { type Observable, Subscription, from, tap } from 'rxjs';
+import { type Observable, Subject, Subscription, from, ignoreElements, merge, switchMap, tap } from 'rxjs';
 import { RpcBlockHeader } from '../codecs/RpcBlockHeader.js';
 import { createNexusEvents } from '../index.js';
 import type { NexusEvent } from '../events/NexusEvent.js';
@@ -11,7 +11,11 @@ import { httpRpc } from '../rpc/httpRpc.js';
 import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
 import { describeDiagnostic } from '../source/describeDiagnostic.js';
 import { formatEvent } from './formatEvent.js';
-import { HELP, USAGE_HINT, UsageError, type WatchCommand, parseArgs } from './parseArgs.js';
+import { normalizeAddress } from '../internal/address.js';
+import type { RelayProgress } from '../jetstream/RelayProgress.js';
+import { resolveBrokerOptions } from '../jetstream/resolveBrokerOptions.js';
+import { validateStreamOptions } from '../streams/StreamOptions.js';
+import { HELP, type RelayCommand, USAGE_HINT, UsageError, type WatchCommand, parseArgs } from './parseArgs.js';
 import { reachesUntilStatus } from './untilStatus.js';
 
 /** Where the command writes, and how it learns of Ctrl-C (replaceable in tests). */
@@ -20,6 +24,8 @@ export interface CliIo {
   readonly stderr: (line: string) => void;
   /** Calls `handler` on SIGINT; returns a function that removes it. */
   readonly onInterrupt: (handler: () => void) => () => void;
+  /** Calls `handler` on SIGTERM (the relay stops on it); returns a function that removes it. */
+  readonly onTerminate?: (handler: () => void) => () => void;
 }
 
 const processIo: CliIo = {
@@ -29,7 +35,24 @@ const processIo: CliIo = {
     process.once('SIGINT', handler);
     return () => process.off('SIGINT', handler);
   },
+  onTerminate: (handler) => {
+    process.once('SIGTERM', handler);
+    return () => process.off('SIGTERM', handler);
+  },
 };
+
+/** ogpu-events/jetstream, loaded only by the commands that use NATS (its packages are optional). */
+type JetStreamModule = typeof import('../jetstream/index.js');
+const NATS_PACKAGES = '@nats-io/transport-node @nats-io/jetstream @nats-io/nats-core';
+function loadJetStream(): Promise<JetStreamModule> {
+  return import('../jetstream/index.js').catch((error: unknown) => {
+    throw new UsageError(
+      `--nats needs the optional packages ${NATS_PACKAGES} (npm install ${NATS_PACKAGES}): ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+  });
+}
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -90,6 +113,7 @@ function openStream(
   events$: Observable<NexusEvent>;
   diagnostics$: Observable<NexusDiagnostic>;
 } {
+  if (command.nats !== undefined) return openJetStreamStream(command, command.nats);
   const preset = command.network === undefined ? undefined : NETWORKS[command.network];
   const rpcUrl = command.rpcUrl ?? preset?.rpcUrl;
   const address = command.nexus ?? preset?.nexusAddress;
@@ -110,6 +134,98 @@ function openStream(
   const method = `${command.stream}$` as const;
   const events$: Observable<NexusEvent> = nexus[method](command.address, options);
   return { events$, diagnostics$: nexus.diagnostics$ };
+}
+
+/** `watch … --nats URL`: the same stream, read through a relay's JetStream stream. */
+function openJetStreamStream(
+  command: WatchCommand,
+  nats: NonNullable<WatchCommand['nats']>,
+): { events$: Observable<NexusEvent>; diagnostics$: Observable<NexusDiagnostic> } {
+  // Validated here, before anything of NATS is loaded: bad arguments exit 2.
+  const broker = { servers: nats.url, ...(nats.stream === undefined ? {} : { stream: nats.stream }) };
+  resolveBrokerOptions(broker);
+  normalizeAddress(command.address, `${command.stream}$ address`);
+  const options = { fromBlock: command.fromBlock, withRemovals: command.withRemovals };
+  validateStreamOptions(options, `${command.stream}$`);
+  const diagnostics = new Subject<NexusDiagnostic>();
+  const events$ = from(loadJetStream()).pipe(
+    switchMap((jetstream) => {
+      const nexus = jetstream.createJetStreamNexusEvents(broker);
+      const method = `${command.stream}$` as const;
+      return merge(
+        nexus.diagnostics$.pipe(
+          tap((d) => diagnostics.next(d)),
+          ignoreElements(),
+        ),
+        nexus[method](command.address, options) as Observable<NexusEvent>,
+      );
+    }),
+  );
+  return { events$, diagnostics$: diagnostics };
+}
+
+/** `relay`: runs until SIGINT or SIGTERM (exit 0), a failure (exit 1) or bad arguments (exit 2). */
+async function runRelay(command: RelayCommand, io: CliIo): Promise<number> {
+  let jetstream: JetStreamModule;
+  try {
+    resolveBrokerOptions({ servers: command.nats });
+    jetstream = await loadJetStream();
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(io, error.message);
+    if (error instanceof OgpuEventsError) return usageError(io, error.shortMessage);
+    throw error;
+  }
+  const preset = command.network === undefined ? undefined : NETWORKS[command.network];
+  const address = command.nexus ?? preset?.nexusAddress;
+  if (address === undefined) return usageError(io, 'missing --nexus ADDRESS (or --network)');
+  let relay$: Observable<RelayProgress>;
+  try {
+    relay$ = jetstream.relayToJetStream({
+      ...(command.rpcUrl === undefined ? { network: command.network } : { rpcUrl: command.rpcUrl }),
+      address,
+      servers: command.nats,
+      stream: command.stream,
+      fromBlock: command.fromBlock,
+      confirmations: command.confirmations,
+      pollInterval: command.pollInterval,
+      onDiagnostic: (d) => io.stderr(`notice: ${describeDiagnostic(d)}`),
+    });
+  } catch (error) {
+    if (error instanceof OgpuEventsError) return usageError(io, error.shortMessage);
+    throw error;
+  }
+  return new Promise<number>((resolve) => {
+    let lastLine = 0;
+    let first = true;
+    const removers: (() => void)[] = [];
+    const finish = (code: number): void => {
+      for (const remove of removers) remove();
+      subscription.unsubscribe();
+      resolve(code);
+    };
+    const subscription = relay$.subscribe({
+      next: (p) => {
+        const quiet = p.published === 0 && p.duplicates === 0;
+        if (quiet && !first && Date.now() - lastLine < 60_000) return;
+        first = false;
+        lastLine = Date.now();
+        io.stderr(
+          `relayed blocks ${p.fromBlock}..${p.toBlock}: ${p.published} stored (${p.removals} removals), ` +
+            `${p.duplicates} duplicates dropped; head ${p.head}, ${p.lag} behind`,
+        );
+      },
+      error: (error: unknown) => {
+        io.stderr(`error: ${error instanceof OgpuEventsError ? error.shortMessage : String(error)}`);
+        finish(1);
+      },
+    });
+    const stop = (signal: string) => (): void => {
+      io.stderr(`${signal}: stopping`);
+      finish(0);
+    };
+    removers.push(io.onInterrupt(stop('SIGINT')));
+    if (io.onTerminate !== undefined) removers.push(io.onTerminate(stop('SIGTERM')));
+  });
 }
 
 function usageError(io: CliIo, message: string): number {
@@ -133,8 +249,9 @@ export function main(argv: readonly string[] = process.argv.slice(2), io: CliIo 
       io.stdout(HELP.trimEnd());
       return Promise.resolve(0);
     }
+    if (parsed.kind === 'relay') return runRelay(parsed, io);
     command = parsed;
-    ({ events$, diagnostics$ } = openStream(command, io.stderr));
+    ({ events$, diagnostics$ } = openStream(parsed, io.stderr));
   } catch (error) {
     if (error instanceof UsageError) return Promise.resolve(usageError(io, error.message));
     if (error instanceof OgpuEventsError) return Promise.resolve(usageError(io, error.shortMessage));

@@ -32,6 +32,23 @@ export interface WatchCommand {
   readonly withRemovals: boolean;
   /** The status value to stop at, with its name. */
   readonly untilStatus: { readonly name: string; readonly value: number } | undefined;
+  /** `--nats`: read through a relay's JetStream stream instead of the chain. */
+  readonly nats?: { readonly url: string; readonly stream: string | undefined };
+}
+
+/** A parsed `relay` command: the chain into a JetStream stream, until SIGINT or SIGTERM. */
+export interface RelayCommand {
+  readonly kind: 'relay';
+  readonly rpcUrl: string | undefined;
+  readonly network: NetworkName | undefined;
+  readonly nexus: string | undefined;
+  /** The NATS server URL (credentials may be in it). */
+  readonly nats: string;
+  readonly stream: string | undefined;
+  /** Where to start when the stream holds no checkpoint. */
+  readonly fromBlock: number | undefined;
+  readonly confirmations: number | undefined;
+  readonly pollInterval: number | undefined;
 }
 
 /** `--help` was asked for. */
@@ -44,12 +61,15 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const USAGE_HINT = "usage: ogpu-events watch <stream> <address> [options]; see 'ogpu-events --help'";
+export const USAGE_HINT =
+  "usage: ogpu-events watch <stream> <address> [options] | ogpu-events relay --nats URL [options]; see 'ogpu-events --help'";
 
 export const HELP = `ogpu-events: print the OpenGPU Nexus contract's events as they happen.
 
 usage:
   ogpu-events watch <stream> <address> [options]
+  ogpu-events relay (--rpc URL --nexus ADDRESS | --network NAME) --nats URL [--stream NAME]
+                    [--from-block N] [--confirmations N] [--poll-interval MS]
   ogpu-events --help
 
 <stream> (the trailing $ is optional):
@@ -76,7 +96,16 @@ options:
   --until-status STATUS  exit after printing the first event with this status: a task status
                          (${Object.keys(TaskStatus).join(', ')}) for taskStatusChanged,
                          a response status (${Object.keys(ResponseStatus).join(', ')}) for responseStatusChanged
+  --nats URL             watch: read through a relay's NATS JetStream stream instead of the
+                         chain (no --rpc, --network, --nexus, --confirmations, --poll-interval);
+                         relay: the NATS server to publish to. Credentials may be in the URL:
+                         nats://user:password@host:4222 or nats://token@host:4222
+  --stream NAME          the JetStream stream (default OGPU_NEXUS)
   -h, --help             show this help
+
+relay publishes every Nexus event of the chain into the JetStream stream (created if missing),
+exactly once across restarts, until SIGINT or SIGTERM (exit 0). --from-block only applies to
+a stream without a checkpoint (default: new blocks only). Progress and notices go to stderr.
 
 Events go to stdout, one line each; progress and notices (retries, range splits, reorgs)
 go to stderr.
@@ -96,6 +125,8 @@ const VALUE_OPTIONS = [
   '--confirmations',
   '--poll-interval',
   '--until-status',
+  '--nats',
+  '--stream',
 ] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
@@ -130,7 +161,7 @@ function parseUntilStatus(stream: StreamName, text: string): { name: string; val
 }
 
 /** Parses the arguments after `ogpu-events`; throws a {@link UsageError} for a bad command line. */
-export function parseArgs(argv: readonly string[]): WatchCommand | HelpCommand {
+export function parseArgs(argv: readonly string[]): WatchCommand | RelayCommand | HelpCommand {
   if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help' };
   const positional: string[] = [];
   const values = new Map<ValueOption, string>();
@@ -170,19 +201,29 @@ export function parseArgs(argv: readonly string[]): WatchCommand | HelpCommand {
   }
 
   const [command, streamText, address, ...extra] = positional;
-  if (command === undefined) throw new UsageError('missing command (watch)');
-  if (command !== 'watch') throw new UsageError(`unknown command '${command}' (expected watch)`);
+  if (command === undefined) throw new UsageError('missing command (watch or relay)');
+  if (command === 'relay') return parseRelay(positional.slice(1), values, { json, withRemovals });
+  if (command !== 'watch') throw new UsageError(`unknown command '${command}' (expected watch or relay)`);
   if (streamText === undefined) throw new UsageError('missing <stream>');
   const stream = parseStream(streamText);
   if (address === undefined) throw new UsageError('missing <address>');
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0] as string}'`);
 
-  const network = values.get('--network');
-  if (network !== undefined && network !== 'mainnet' && network !== 'testnet') {
-    throw new UsageError(`--network must be mainnet or testnet, got '${network}'`);
+  const nats = values.get('--nats');
+  if (nats !== undefined) {
+    const chainOnly = (['--rpc', '--network', '--nexus', '--confirmations', '--poll-interval'] as const).find((o) =>
+      values.has(o),
+    );
+    if (chainOnly !== undefined)
+      throw new UsageError(`${chainOnly} does not apply with --nats: the relay reads the chain`);
+  } else if (values.has('--stream')) {
+    throw new UsageError('--stream only applies with --nats');
   }
+  const network = parseNetwork(values.get('--network'));
   const rpcUrl = values.get('--rpc');
-  if (rpcUrl === undefined && network === undefined) throw new UsageError('missing --rpc URL (or --network)');
+  if (nats === undefined && rpcUrl === undefined && network === undefined) {
+    throw new UsageError('missing --rpc URL (or --network, or --nats URL)');
+  }
   const fromBlock = values.get('--from-block');
   const confirmations = values.get('--confirmations');
   const pollInterval = values.get('--poll-interval');
@@ -200,5 +241,48 @@ export function parseArgs(argv: readonly string[]): WatchCommand | HelpCommand {
     json,
     withRemovals,
     untilStatus: untilStatus === undefined ? undefined : parseUntilStatus(stream, untilStatus),
+    ...(nats === undefined ? {} : { nats: { url: nats, stream: values.get('--stream') } }),
+  };
+}
+
+function parseNetwork(network: string | undefined): NetworkName | undefined {
+  if (network !== undefined && network !== 'mainnet' && network !== 'testnet') {
+    throw new UsageError(`--network must be mainnet or testnet, got '${network}'`);
+  }
+  return network;
+}
+
+function parseRelay(
+  extra: readonly string[],
+  values: ReadonlyMap<ValueOption, string>,
+  flags: { readonly json: boolean; readonly withRemovals: boolean },
+): RelayCommand {
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0] as string}'`);
+  for (const [given, name] of [
+    [flags.json, '--json'],
+    [flags.withRemovals, '--with-removals'],
+    [values.has('--until-status'), '--until-status'],
+  ] as const) {
+    if (given) throw new UsageError(`${name} does not apply to relay`);
+  }
+  const nats = values.get('--nats');
+  if (nats === undefined) throw new UsageError('missing --nats URL');
+  const network = parseNetwork(values.get('--network'));
+  const rpcUrl = values.get('--rpc');
+  if (rpcUrl === undefined && network === undefined) throw new UsageError('missing --rpc URL (or --network)');
+  const number = (option: ValueOption): number | undefined => {
+    const text = values.get(option);
+    return text === undefined ? undefined : parseWholeNumber(option, text);
+  };
+  return {
+    kind: 'relay',
+    rpcUrl,
+    network,
+    nexus: values.get('--nexus'),
+    nats,
+    stream: values.get('--stream'),
+    fromBlock: number('--from-block'),
+    confirmations: number('--confirmations'),
+    pollInterval: number('--poll-interval'),
   };
 }

@@ -22,7 +22,11 @@ export type OgpuEventsErrorCode =
   | 'RPC_REQUEST_FAILED'
   | 'RPC_UNAVAILABLE'
   | 'INVALID_RPC_RESPONSE'
-  | 'NEXUS_NOT_FOUND';
+  | 'NEXUS_NOT_FOUND'
+  | 'BROKER_UNAVAILABLE'
+  | 'BROKER_AUTHENTICATION_FAILED'
+  | 'BROKER_PERMISSION_DENIED'
+  | 'STREAM_MISMATCH';
 
 /**
  * Extra context an {@link OgpuEventsError} may carry.

@@ -102,4 +102,9 @@ export interface NexusRpc {
   getLogs(filter: GetLogsFilter): ObservableInput<unknown>;
   /** `eth_getCode(address, 'latest')`: checked once when polling starts, to fail fast on a wrong address. */
   getCode(address: string): ObservableInput<unknown>;
+  /**
+   * `eth_chainId`: the chain id as a hex quantity. Optional: only the JetStream relay asks
+   * (its subjects name the chain), and it takes a `chainId` option from transports without it.
+   */
+  getChainId?(): ObservableInput<unknown>;
 }

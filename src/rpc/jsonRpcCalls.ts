@@ -4,7 +4,7 @@ import type { NexusRpc } from './NexusRpc.js';
 const toQuantity = (n: number): string => `0x${n.toString(16)}`;
 
 /**
- * The three {@link NexusRpc} calls as raw JSON-RPC requests (method and params), sent
+ * The {@link NexusRpc} calls as raw JSON-RPC requests (method and params), sent
  * through `send`: one mapping for every transport the library builds.
  */
 export function jsonRpcCalls(send: (method: string, params: unknown[]) => ObservableInput<unknown>): NexusRpc {
@@ -22,5 +22,6 @@ export function jsonRpcCalls(send: (method: string, params: unknown[]) => Observ
           : { address: filter.address, topics: filter.topics, blockHash: filter.blockHash },
       ]),
     getCode: (address) => send('eth_getCode', [address, 'latest']),
+    getChainId: () => send('eth_chainId', []),
   };
 }

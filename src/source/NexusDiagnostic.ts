@@ -158,6 +158,57 @@ export interface LaggingNodeDiagnostic {
 }
 
 /**
+ * A message read from a JetStream stream (`createJetStreamNexusEvents`) that is not a valid
+ * event of its subject: not JSON, fields missing or of the wrong type, or an event that
+ * does not belong on that subject. It was skipped; the stream goes on.
+ *
+ * @example
+ * ```ts
+ * nexus.diagnostics$
+ *   .pipe(filter((d): d is InvalidMessageDiagnostic => d.kind === 'invalid-message'))
+ *   .subscribe((d) => console.warn(`skipped message ${d.sequence} on ${d.subject}:`, d.reason));
+ * ```
+ */
+export interface InvalidMessageDiagnostic {
+  /** Discriminant: `'invalid-message'`. */
+  readonly kind: 'invalid-message';
+  /** The stream that skipped it, e.g. `taskStatusChanged$(0xAbC…)`. */
+  readonly stream: string;
+  /** The NATS subject it was published on. */
+  readonly subject: string;
+  /** Its sequence number in the JetStream stream. */
+  readonly sequence: number;
+  /** Why it was rejected, one line per problem. */
+  readonly reason: readonly string[];
+  /** Its payload as text (at most 1,000 characters). */
+  readonly data: string;
+}
+
+/**
+ * A JetStream stream is waiting on the broker without failing: the JetStream stream does
+ * not exist yet (no relay has created it), the connection was lost and is being
+ * re-established, or the server lost the consumer (a broker restart) and it is being
+ * created again where the stream had got to.
+ *
+ * @example
+ * ```ts
+ * nexus.diagnostics$
+ *   .pipe(filter((d): d is BrokerWaitDiagnostic => d.kind === 'broker-wait'))
+ *   .subscribe((d) => console.info(d.reason));
+ * ```
+ */
+export interface BrokerWaitDiagnostic {
+  /** Discriminant: `'broker-wait'`. */
+  readonly kind: 'broker-wait';
+  /** What is waited for: `'stream'` (not created yet), `'connection'` or `'consumer'` (being re-created). */
+  readonly waitingFor: 'stream' | 'connection' | 'consumer';
+  /** The JetStream stream's name. */
+  readonly jetStream: string;
+  /** One line for people. */
+  readonly reason: string;
+}
+
+/**
  * Something a client noticed and handled without failing a stream, published on
  * `nexus.diagnostics$` (and passed to `onDiagnostic` of {@link logPoller$}).
  *
@@ -174,4 +225,6 @@ export type NexusDiagnostic =
   | RpcRetryDiagnostic
   | RangeSplitDiagnostic
   | ReorgDiagnostic
-  | LaggingNodeDiagnostic;
+  | LaggingNodeDiagnostic
+  | InvalidMessageDiagnostic
+  | BrokerWaitDiagnostic;

@@ -29,6 +29,10 @@ export function describeDiagnostic(diagnostic: NexusDiagnostic): string {
       return `skipped a malformed log: ${d.reason.join('; ')}`;
     case 'lagging-node':
       return `${d.method} answered by a node behind the head (${d.reason}); asking again`;
+    case 'invalid-message':
+      return `${d.stream} skipped message ${d.sequence} on ${d.subject}: ${d.reason.join('; ')}`;
+    case 'broker-wait':
+      return d.reason;
     case 'undecodable-log':
       return `${d.stream ?? d.event} skipped a log that does not decode: ${d.reason.join('; ')}`;
   }

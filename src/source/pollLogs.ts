@@ -49,6 +49,11 @@ export interface PollLogsConfig extends ProvenRangeReader {
    */
   readonly onCursor?: (cursor: number | undefined) => void;
   /**
+   * Told the number and hash of the block each read ended at, once its batches were
+   * delivered: a relay checkpoints that hash without asking the node again.
+   */
+  readonly onAnchor?: (number: number, hash: string) => void;
+  /**
    * The head request, when the client shares one (with its retries) among the poller and
    * its streams. Default: the poller's own {@link requestLatestBlock}.
    */
@@ -163,6 +168,7 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
         ),
         defer(() => {
           anchors.remember(end.number, end.hash);
+          config.onAnchor?.(end.number, end.hash);
           return EMPTY;
         }),
       );

@@ -1,6 +1,6 @@
 import { type Observable, type OperatorFunction, concatMap, defer, forkJoin, map, of } from 'rxjs';
 import type { RpcLog } from '../codecs/RpcLog.js';
-import type { NexusEvent } from '../events/NexusEvent.js';
+import type { LogPosition, NexusEvent } from '../events/NexusEvent.js';
 import { removalOf } from '../events/removalOf.js';
 import type { ReadLogBatch } from '../source/LogBatch.js';
 import { BlockCoverage } from './BlockCoverage.js';
@@ -13,7 +13,7 @@ interface Delivered<E> {
   readonly event: E | undefined;
 }
 
-const keyOf = (log: RpcLog): string => `${log.transactionHash}:${log.logIndex}`;
+const keyOf = (log: LogPosition): string => `${log.transactionHash}:${log.logIndex}`;
 
 /**
  * The `withRemovals` form of a stream's dedupe: every batch is a complete read of its
@@ -39,8 +39,38 @@ export function reconcileBatches<E extends NexusEvent>(
   blockHashAt: (number: number) => Observable<string | undefined>,
 ): OperatorFunction<ReadLogBatch, E> {
   return (source) =>
+    source.pipe(
+      reconcileBatchEvents(windowBlocks, decode, blockHashAt),
+      concatMap((reconciled) => reconciled.events),
+    );
+}
+
+/** One batch and what {@link reconcileBatchEvents} made of it: removals first, then new events. */
+export interface ReconciledBatch<E> {
+  readonly batch: ReadLogBatch;
+  readonly events: readonly E[];
+}
+
+/**
+ * {@link reconcileBatches}, one result per batch (a relay checkpoints after each), and
+ * optionally starting from events delivered before (`delivered`, in the order they were
+ * delivered; a removal deletes its event): a relay resuming from the events it had
+ * published retracts those a reorg replaced meanwhile, and does not publish again those
+ * still on the chain.
+ */
+export function reconcileBatchEvents<E extends NexusEvent>(
+  windowBlocks: number,
+  decode: (log: RpcLog) => E | undefined,
+  blockHashAt: (number: number) => Observable<string | undefined>,
+  deliveredBefore: Iterable<E> = [],
+): OperatorFunction<ReadLogBatch, ReconciledBatch<E>> {
+  return (source) =>
     defer(() => {
       const delivered = new Map<string, Delivered<E>>();
+      for (const event of deliveredBefore) {
+        if (event.removed) delivered.delete(keyOf(event));
+        else delivered.set(keyOf(event), { blockNumber: event.blockNumber, blockHash: event.blockHash, event });
+      }
       const coverage = new BlockCoverage();
       let highest = -1;
 
@@ -106,7 +136,7 @@ export function reconcileBatches<E extends NexusEvent>(
             if (entry.blockNumber < keepFrom) delivered.delete(key);
           }
           coverage.forgetBelow(keepFrom);
-          return out;
+          return [{ batch, events: out }];
         }),
       );
     });

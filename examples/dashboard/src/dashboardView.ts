@@ -37,7 +37,16 @@ export type DashboardView =
 export const IDLE: DashboardView = { phase: 'idle' };
 
 export const NO_DIAGNOSTICS: DiagnosticsSummary = {
-  counts: { 'rpc-retry': 0, 'range-split': 0, reorg: 0, 'lagging-node': 0, 'invalid-log': 0, 'undecodable-log': 0 },
+  counts: {
+    'rpc-retry': 0,
+    'range-split': 0,
+    reorg: 0,
+    'lagging-node': 0,
+    'invalid-log': 0,
+    'undecodable-log': 0,
+    'invalid-message': 0,
+    'broker-wait': 0,
+  },
   latest: undefined,
 };
 

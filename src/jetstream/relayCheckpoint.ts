@@ -1,0 +1,47 @@
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import * as t from 'io-ts';
+import { Hash32 } from '../codecs/hex.js';
+import { checkpointSubjectOf } from './subjects.js';
+
+/**
+ * The relay's cursor, stored as the last message of `ogpu.<chainId>._checkpoint` in the
+ * stream itself: every event of blocks up to `block` is stored (acknowledged), and the
+ * highest stream sequence among them is `lastSequence`. Messages above `lastSequence`
+ * were published for later blocks while the checkpoint was on its way.
+ */
+export const RelayCheckpoint = t.type({
+  block: t.number,
+  /** `block`'s hash when the relay knew it. */
+  hash: t.union([Hash32, t.null]),
+  lastSequence: t.number,
+});
+export type RelayCheckpoint = t.TypeOf<typeof RelayCheckpoint>;
+
+/** The stream's latest checkpoint, or `undefined` when it has none (or an unreadable one). */
+export async function readCheckpoint(
+  jsm: JetStreamManager,
+  stream: string,
+  chainId: bigint,
+): Promise<RelayCheckpoint | undefined> {
+  const stored = await jsm.streams.getMessage(stream, { last_by_subj: checkpointSubjectOf(chainId) });
+  if (stored === null) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(stored.string());
+  } catch {
+    return undefined;
+  }
+  const decoded = RelayCheckpoint.decode(json);
+  return decoded._tag === 'Right' ? decoded.right : undefined;
+}
+
+/** Stores a checkpoint (after every message it covers was acknowledged). */
+export async function writeCheckpoint(
+  js: JetStreamClient,
+  chainId: bigint,
+  checkpoint: RelayCheckpoint,
+  timeoutMs: number,
+): Promise<number> {
+  const ack = await js.publish(checkpointSubjectOf(chainId), JSON.stringify(checkpoint), { timeout: timeoutMs });
+  return ack.seq;
+}
