@@ -96,6 +96,37 @@ export type AnyWordCodec = t.Mixed & { readonly read: (hex: string, offset: numb
 /** The fields of a static event layout, in ABI order: name and word codec. */
 export type WordLayout = readonly (readonly [string, AnyWordCodec])[];
 
+/** The decoded values of a {@link WordLayout}, in its order. */
+export type WordsOf<L extends WordLayout> = {
+  -readonly [I in keyof L]: L[I] extends readonly [string, infer C extends AnyWordCodec] ? t.TypeOf<C> : never;
+};
+
+/**
+ * A reader of the data of one static event layout: the value of every word, in layout
+ * order, or `undefined` if a word breaks its codec's rule (ask the io-ts codec of
+ * {@link staticEventData} for the reasons). The data must already be known to be lower-case
+ * hex of exactly one word per field (`RpcLog` and the shape check make it so); it is not
+ * checked again. The array returned is the reader's own and is overwritten by its next
+ * call: read it at once.
+ *
+ * @example
+ * const read = staticWordsReader(layout);
+ * const words = read(log.data);
+ * if (words !== undefined) build(words);
+ */
+export function staticWordsReader<L extends WordLayout>(layout: L): (hex: string) => WordsOf<L> | undefined {
+  const codecs = layout.map(([, codec]) => codec);
+  const words: unknown[] = new Array<unknown>(codecs.length).fill(undefined);
+  return (hex) => {
+    for (let i = 0; i < codecs.length; i += 1) {
+      const value = (codecs[i] as AnyWordCodec).read(hex, 2 + 64 * i);
+      if (value === INVALID_WORD) return undefined;
+      words[i] = value;
+    }
+    return words as WordsOf<L>;
+  };
+}
+
 /** The decoded object of a {@link WordLayout}. */
 export type LayoutOf<L extends WordLayout> = {
   readonly [F in L[number] as F[0]]: t.TypeOf<F[1]>;

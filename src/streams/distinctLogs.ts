@@ -18,15 +18,29 @@ export function distinctLogs<T extends LogPosition>(
       // string's hash), with the log indexes seen in it: no key string built per log, and
       // one entry per transaction rather than per log.
       const seen = new Map<string, { readonly blockNumber: number; readonly logIndexes: number[]; last: number }>();
+      // The transactions in the order they were first seen, to forget the oldest without
+      // iterating the Map: V8 keeps a deleted Map entry as a hole until the table is
+      // rebuilt, and iterating from the start walks over every hole left so far.
+      const order: string[] = [];
+      let oldest = 0;
       let remembered = 0;
       let highest = -1;
 
       const forgetBelow = (horizon: number): void => {
         // Transactions go in roughly chain order, so the oldest are first.
-        for (const [hash, entry] of seen) {
-          if (entry.blockNumber >= horizon) break;
-          seen.delete(hash);
-          remembered -= entry.logIndexes.length;
+        while (oldest < order.length) {
+          const hash = order[oldest] as string;
+          const entry = seen.get(hash);
+          if (entry !== undefined && entry.blockNumber >= horizon) break;
+          if (entry !== undefined) {
+            seen.delete(hash);
+            remembered -= entry.logIndexes.length;
+          }
+          oldest += 1;
+        }
+        if (oldest > 1024 && oldest * 2 > order.length) {
+          order.splice(0, oldest);
+          oldest = 0;
         }
       };
 
@@ -40,6 +54,7 @@ export function distinctLogs<T extends LogPosition>(
               logIndexes: [log.logIndex],
               last: log.logIndex,
             });
+            order.push(log.transactionHash);
           } else if (log.logIndex > entry.last) {
             // In chain order a transaction's logs come with rising indexes: no search needed.
             entry.logIndexes.push(log.logIndex);

@@ -1,11 +1,12 @@
 import type * as t from 'io-ts';
 import {
   AddressWord,
-  type LayoutOf,
   Uint256Word,
   Uint8Word,
   type WordLayout,
+  type WordsOf,
   staticEventData,
+  staticWordsReader,
 } from '../codecs/abiWords.js';
 import { ENVIRONMENT_MASK_ALL, type EnvironmentMask } from '../enums/Environment.js';
 import { ResponseStatus } from '../enums/ResponseStatus.js';
@@ -36,8 +37,12 @@ export interface NexusEventDescriptor<E extends NexusEvent> {
   readonly data: t.Decoder<unknown, unknown>;
   /** The root io-ts context of `data`, made once (io-ts only reads it to name a failure). */
   readonly context: t.Context;
-  /** Builds the event from decoded data; `payload` is fresh and may be extended in place. */
-  readonly create: (payload: unknown, position: LogPosition) => E;
+  /**
+   * Decodes the data of a log known to be of this event's shape (lower-case hex, one word
+   * per parameter) and builds the event at `position`; `undefined` if a word is not
+   * canonical (then `data.validate` says why).
+   */
+  readonly decode: (data: string, position: LogPosition) => E | undefined;
 }
 
 const isTaskStatus = (n: number): n is TaskStatus => n >= TaskStatus.NEW && n <= TaskStatus.FINALIZED;
@@ -54,9 +59,10 @@ function describe<L extends WordLayout, E extends NexusEvent>(
   method: string,
   layout: L,
   scopeField: L[number][0],
-  create: (fields: LayoutOf<L> & LogPosition) => E,
+  build: (words: WordsOf<L>, at: LogPosition) => E,
 ): NexusEventDescriptor<E> {
   const data = staticEventData(name, layout);
+  const read = staticWordsReader(layout);
   return Object.freeze({
     name,
     method,
@@ -65,10 +71,17 @@ function describe<L extends WordLayout, E extends NexusEvent>(
     words: layout.length,
     data,
     context: Object.freeze([{ key: '', type: data, actual: undefined }]),
-    create: (payload: unknown, position: LogPosition) =>
-      create(Object.assign(payload as LayoutOf<L>, position) as LayoutOf<L> & LogPosition),
+    decode: (hex: string, at: LogPosition) => {
+      const words = read(hex);
+      return words === undefined ? undefined : build(words, at);
+    },
   });
 }
+
+// The builders below name each word in layout order and copy the position field by field:
+// one object of a fixed shape per event, where a generic builder made a dictionary of
+// dynamic keys and merged the position into it. spec/unit/codecs/decoderVsEthers.spec.ts
+// checks every field against ethers on random logs.
 
 export const taskPublished = describe(
   'TaskPublished',
@@ -78,7 +91,15 @@ export const taskPublished = describe(
     ['source', AddressWord],
   ] as const,
   'source',
-  (fields) => new TaskPublishedEvent(fields),
+  ([task, source], at) =>
+    new TaskPublishedEvent({
+      task,
+      source,
+      blockNumber: at.blockNumber,
+      blockHash: at.blockHash,
+      transactionHash: at.transactionHash,
+      logIndex: at.logIndex,
+    }),
 );
 
 export const attempted = describe(
@@ -90,7 +111,16 @@ export const attempted = describe(
     ['suggestedPayment', Uint256Word],
   ] as const,
   'task',
-  (fields) => new AttemptedEvent(fields),
+  ([task, provider, suggestedPayment], at) =>
+    new AttemptedEvent({
+      task,
+      provider,
+      suggestedPayment,
+      blockNumber: at.blockNumber,
+      blockHash: at.blockHash,
+      transactionHash: at.transactionHash,
+      logIndex: at.logIndex,
+    }),
 );
 
 export const responseSubmitted = describe(
@@ -101,7 +131,15 @@ export const responseSubmitted = describe(
     ['task', AddressWord],
   ] as const,
   'task',
-  (fields) => new ResponseSubmittedEvent(fields),
+  ([response, task], at) =>
+    new ResponseSubmittedEvent({
+      response,
+      task,
+      blockNumber: at.blockNumber,
+      blockHash: at.blockHash,
+      transactionHash: at.transactionHash,
+      logIndex: at.logIndex,
+    }),
 );
 
 export const responseStatusChanged = describe(
@@ -112,7 +150,15 @@ export const responseStatusChanged = describe(
     ['status', ResponseStatusWord],
   ] as const,
   'response',
-  (fields) => new ResponseStatusChangedEvent(fields),
+  ([response, status], at) =>
+    new ResponseStatusChangedEvent({
+      response,
+      status,
+      blockNumber: at.blockNumber,
+      blockHash: at.blockHash,
+      transactionHash: at.transactionHash,
+      logIndex: at.logIndex,
+    }),
 );
 
 export const taskStatusChanged = describe(
@@ -123,7 +169,15 @@ export const taskStatusChanged = describe(
     ['status', TaskStatusWord],
   ] as const,
   'task',
-  (fields) => new TaskStatusChangedEvent(fields),
+  ([task, status], at) =>
+    new TaskStatusChangedEvent({
+      task,
+      status,
+      blockNumber: at.blockNumber,
+      blockHash: at.blockHash,
+      transactionHash: at.transactionHash,
+      logIndex: at.logIndex,
+    }),
 );
 
 export const registered = describe(
@@ -136,7 +190,17 @@ export const registered = describe(
     ['preferredEnvironment', EnvironmentWord],
   ] as const,
   'source',
-  (fields) => new RegisteredEvent(fields),
+  ([provider, registrantId, source, preferredEnvironment], at) =>
+    new RegisteredEvent({
+      provider,
+      registrantId,
+      source,
+      preferredEnvironment,
+      blockNumber: at.blockNumber,
+      blockHash: at.blockHash,
+      transactionHash: at.transactionHash,
+      logIndex: at.logIndex,
+    }),
 );
 
 /** The six descriptors by topic0. */

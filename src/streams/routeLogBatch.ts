@@ -8,9 +8,11 @@ import { DESCRIPTORS_BY_TOPIC } from './nexusEventDescriptors.js';
 export interface IndexedLogBatch extends LogBatch {
   readonly byTopic: ReadonlyMap<string, readonly RpcLog[]>;
   /**
-   * The logs of `topic0` whose scope word (data word `word`) holds `hex40`. The index of
-   * a topic is built on first use and shared by every stream of the client, so that a
-   * thousand streams of one event cost one pass over its logs per batch, not a thousand.
+   * The logs of `topic0` whose scope word (data word `word`) holds `hex40`. The first
+   * stream to ask filters the topic's logs on the raw word; from the second on, an index
+   * of the topic by scope is built and shared by every stream of the client, so that a
+   * thousand streams of one event cost two passes over its logs per batch, not a
+   * thousand, and a lone stream builds no index at all.
    */
   inScope(topic0: string, word: number, hex40: string): readonly RpcLog[];
 }
@@ -40,15 +42,20 @@ export function routeLogBatch<B extends LogBatch>(
     if (group === undefined) byTopic.set(topic0, [log]);
     else group.push(log);
   }
-  const indexes = new Map<string, Map<string, RpcLog[]>>();
+  const indexes = new Map<string, Map<string, RpcLog[]> | 'asked once'>();
   const inScope = (topic0: string, word: number, hex40: string): readonly RpcLog[] => {
     const logs = byTopic.get(topic0);
     if (logs === undefined) return NONE;
     const key = `${topic0}:${word}`;
+    const start = 2 + 64 * word + 24;
     let index = indexes.get(key);
     if (index === undefined) {
+      indexes.set(key, 'asked once');
+      const found = logs.filter((log) => log.data.startsWith(hex40, start));
+      return found.length === 0 ? NONE : found;
+    }
+    if (index === 'asked once') {
       index = new Map();
-      const start = 2 + 64 * word + 24;
       for (const log of logs) {
         const scope = log.data.slice(start, start + 40);
         const group = index.get(scope);

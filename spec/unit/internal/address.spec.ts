@@ -118,19 +118,39 @@ describe('BoundedCache', () => {
     expect(computed).toBe(1);
   });
 
-  it('holds at most capacity entries, forgetting the oldest inserted first', () => {
-    const cache = new BoundedCache<number, number>(3);
+  it('holds at most capacity entries however many keys go through it', () => {
+    const cache = new BoundedCache<number, number>(100);
+    for (let key = 0; key < 10_000; key += 1) {
+      cache.getOrCompute(key, (k) => k * 10);
+      expect(cache.size).toBeLessThanOrEqual(100);
+    }
+    expect(cache.size).toBeGreaterThanOrEqual(50);
+  });
+
+  it('keeps the keys of the last capacity / 2 insertions, and a key in use however old', () => {
+    const cache = new BoundedCache<number, number>(4);
     const computed: number[] = [];
     const compute = (key: number): number => {
       computed.push(key);
       return key * 10;
     };
-    for (const key of [1, 2, 3, 4]) cache.getOrCompute(key, compute);
-    expect(cache.size).toBe(3);
+    for (const key of [1, 2, 3, 4, 5, 6]) cache.getOrCompute(key, compute);
+    expect(cache.getOrCompute(5, compute)).toBe(50); // among the last two: cached
+    expect(cache.getOrCompute(6, compute)).toBe(60);
+    expect(computed).toEqual([1, 2, 3, 4, 5, 6]);
 
-    cache.getOrCompute(2, compute); // still cached
-    cache.getOrCompute(1, compute); // forgotten: computed again
-    expect(computed).toEqual([1, 2, 3, 4, 1]);
-    expect(cache.size).toBe(3);
+    for (const key of [7, 8, 9, 10]) {
+      cache.getOrCompute(key, compute);
+      cache.getOrCompute(5, compute); // in use: survives the generations
+    }
+    expect(computed).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+
+    cache.getOrCompute(1, compute); // unused for a whole generation: forgotten, computed again
+    expect(computed).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1]);
+  });
+
+  it('refuses a capacity below 2, naming it', () => {
+    expect(() => new BoundedCache(1)).toThrow(/at least 2, got 1/);
+    expect(() => new BoundedCache(Number.NaN)).toThrow(/got NaN/);
   });
 });

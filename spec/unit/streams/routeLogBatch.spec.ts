@@ -51,6 +51,17 @@ describe('routeLogBatch', () => {
       );
     });
 
+    it('answers the first asker (a scan of the topic) and later ones (the index) alike, whichever address comes first', () => {
+      const { topic0, scope } = taskStatusChanged;
+      for (const first of [TASK_A, TASK_B, SOURCE]) {
+        const fresh = routeLogBatch({ fromBlock: 10, toBlock: 12, logs }, () => undefined);
+        const scanned = fresh.inScope(topic0, scope.word, hex40(first));
+        expect(fresh.inScope(topic0, scope.word, hex40(first))).toEqual(scanned);
+        expect(fresh.inScope(topic0, scope.word, hex40(TASK_A))).toEqual([logs[0], logs[3]]);
+        expect(fresh.inScope(topic0, scope.word, hex40(TASK_B))).toEqual([logs[2]]);
+      }
+    });
+
     it('agrees with a scan of the topic for every address (the index is only a shortcut)', () => {
       for (const address of [TASK_A, TASK_B, SOURCE]) {
         for (const descriptor of [taskStatusChanged, taskPublished]) {
