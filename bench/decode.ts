@@ -6,7 +6,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { type LogDescription, version as ethersVersion } from 'ethers';
-import { type Observable, concatMap, filter, from, lastValueFrom, map, take, takeWhile, toArray } from 'rxjs';
+import { type Observable, from, lastValueFrom, map, take, takeWhile, toArray } from 'rxjs';
 import { type Abi, type Hex, decodeEventLog } from 'viem';
 import {
   type GetLogsFilter,
@@ -20,7 +20,7 @@ import {
 } from '../src/index.js';
 import * as decodeModule from '../src/streams/decodeNexusLog.js';
 import { type DecodeResult, decodeNexusLog, isInScope } from '../src/streams/decodeNexusLog.js';
-import { distinctLogs } from '../src/streams/distinctLogs.js';
+import { decodeBatches } from '../src/streams/decodeBatches.js';
 import { DESCRIPTORS_BY_TOPIC, type NexusEventDescriptor } from '../src/streams/nexusEventDescriptors.js';
 import { DEDUPE_WINDOW_BLOCKS } from '../src/streams/nexusEventStream.js';
 import { routeLogBatch } from '../src/streams/routeLogBatch.js';
@@ -179,15 +179,13 @@ function streamPipeline(
   report: (diagnostic: NexusDiagnostic) => void,
 ): Observable<NexusEvent> {
   return batch$.pipe(
-    concatMap((b) => b.logs.filter((log, i) => isInScope(log, descriptor.scope.word, scopeOf(log, i)))),
-    distinctLogs(DEDUPE_WINDOW_BLOCKS),
-    map((log) => {
+    map((b) => ({ logs: b.logs.filter((log, i) => isInScope(log, descriptor.scope.word, scopeOf(log, i))) })),
+    decodeBatches(DEDUPE_WINDOW_BLOCKS, (log) => {
       const decoded: DecodeResult<NexusEvent> = streamDecoder.decode(descriptor, log);
       if (decoded.ok) return decoded.event;
       report({ kind: 'undecodable-log', event: descriptor.name, reason: decoded.reason, log });
       return undefined;
     }),
-    filter((event): event is NexusEvent => event !== undefined),
   );
 }
 
@@ -243,7 +241,8 @@ export async function ogpuEveryLog(
           streams += 1;
         }
       } else {
-        // The live path's per-topic scope index, built once per batch and topic.
+        // The live path asks the routed batch for a scope once per stream: the first time per
+        // topic it scans the topic (the index is built from the second ask).
         if (hasIndex && distinctScopes[0] !== undefined) routed.inScope?.(topic0, word, distinctScopes[0]);
         const logs = routed.byTopic.get(topic0);
         if (logs === undefined) continue;
@@ -643,11 +642,12 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
       `pass${repeats === 1 ? '' : 'es'}, interleaved; the median is reported. ` +
       `**ogpu-events (a) every log decoded**: the logs are ONE \`eth_getLogs\` answer of an in-memory \`rpc\`, read ` +
       `by \`logPoller$\` (\`validateRpcLogs\`: every raw log checked at the boundary), routed by topic0 (\`routeLogBatch\`), then ` +
-      `run through the stream pipeline of \`nexusEventStream\` (scope match on the raw word, \`distinctLogs\` ` +
+      `run through the stream pipeline of \`nexusEventStream\` (scope match on the raw word, \`decodeBatches\`: ` +
       `dedupe, \`${streamDecoder.name}\`, frozen event class) ${
         warm.cold.output.indexed
           ? "in one pipeline per event, each log matched against its own scope address (the routed batch's " +
-            'per-scope index `inScope`, which the live path reads, is built too, once per event), '
+            '`inScope`, which the live path reads, is asked once per event too: a scan of the topic, as for a ' +
+            "client's first stream; the index is built from the second), "
           : 'in one pipeline per event, each log matched against its own scope address, '
       }so every log is delivered; timed from subscribe to the last event, and checked afterwards (event count per type, ` +
       `${SPOT_CHECKS} logs compared field by field with ethers' parse, frozen). **ogpu-events (b) one subscriber** ` +

@@ -95,11 +95,17 @@ function parseRpcLog(u: unknown): RpcLog | undefined {
   ) {
     return undefined;
   }
-  const topics: string[] = new Array<string>(rawTopics.length);
+  // The node's own array is kept when every topic is already lower case (the usual case):
+  // one allocation less per log. Otherwise a copy gets the normalised topics.
+  let topics = rawTopics as string[];
   for (let i = 0; i < rawTopics.length; i += 1) {
-    const topic = hex(rawTopics[i], 64);
+    const raw: unknown = rawTopics[i];
+    const topic = hex(raw, 64);
     if (topic === undefined) return undefined;
-    topics[i] = topic;
+    if (topic !== raw) {
+      if (topics === rawTopics) topics = rawTopics.slice() as string[];
+      topics[i] = topic;
+    }
   }
   return removed === undefined
     ? { address, topics, data, blockNumber, blockHash, transactionHash, logIndex }

@@ -1,4 +1,4 @@
-import { EMPTY, type Observable, concatMap, filter, map, of } from 'rxjs';
+import { EMPTY, type Observable, concatMap, map, of } from 'rxjs';
 import type { RpcBlockHeader } from '../codecs/RpcBlockHeader.js';
 import type { RpcLog } from '../codecs/RpcLog.js';
 import type { NexusEvent } from '../events/NexusEvent.js';
@@ -12,7 +12,7 @@ import { type RequestContext, requestBlock, requestKnownBlock } from '../source/
 import { type StreamOptions, validateStreamOptions } from './StreamOptions.js';
 import { contiguousBatches } from './contiguousBatches.js';
 import { decodeShapedLog, isInScope } from './decodeNexusLog.js';
-import { distinctLogs } from './distinctLogs.js';
+import { decodeBatches } from './decodeBatches.js';
 import type { NexusEventDescriptor } from './nexusEventDescriptors.js';
 import { reconcileBatches } from './reconcileBatches.js';
 import type { IndexedLogBatch } from './routeLogBatch.js';
@@ -105,10 +105,5 @@ export function nexusEventStream<E extends NexusEvent>(
       requestBlock(context, n).pipe(map((b) => b?.hash));
     return batches$.pipe(reconcileBatches(DEDUPE_WINDOW_BLOCKS, decode, blockHashAt));
   }
-  return batches$.pipe(
-    concatMap((batch) => batch.logs),
-    distinctLogs(DEDUPE_WINDOW_BLOCKS),
-    map(decode),
-    filter((event): event is E => event !== undefined),
-  );
+  return batches$.pipe(decodeBatches(DEDUPE_WINDOW_BLOCKS, decode));
 }

@@ -18,6 +18,18 @@ describe('RpcLog', () => {
     expect(decode(rawLog({ block: 1, index: 0, topics: four }))).toEqual(rpcLog({ block: 1, index: 0, topics: four }));
   });
 
+  it("lower-cases hex in upper or mixed case, topics included, without touching the node's objects", () => {
+    const lower = rawLog({ block: 1, index: 0, topics: [`0x${'ab'.repeat(32)}`, `0x${'0c'.repeat(32)}`] });
+    const topics = [`0x${'AB'.repeat(32)}`, `0x${'0c'.repeat(32)}`];
+    const shouting = {
+      ...lower,
+      topics,
+      transactionHash: String(lower['transactionHash']).toUpperCase().replace('0X', '0x'),
+    };
+    expect(decode(shouting)).toEqual(decode(lower));
+    expect(topics).toEqual([`0x${'AB'.repeat(32)}`, `0x${'0c'.repeat(32)}`]);
+  });
+
   it('accepts removed as an optional boolean', () => {
     expect(decode(rawLog({ block: 1, index: 0, removed: true }))).toMatchObject({ removed: true });
     expect(decode(rawLog({ block: 1, index: 0, removed: false }))).toMatchObject({ removed: false });
