@@ -50,15 +50,31 @@ const SPOT_CHECKS = 40;
 const SUBSCRIBER_EVENT = 'TaskStatusChanged';
 
 /**
- * The decoder the stream pipeline calls per log. `nexusEventStream` may use a variant that
- * skips the shape check routeLogBatch already made (`decodeShapedLog`); the bench follows
- * whatever src exports at run time, and falls back to the stable `decodeNexusLog`.
+ * The per-log decoder of the stream pipeline, as `nexusEventStream` makes it: the bench
+ * follows whatever src exports at run time (`shapedLogDecoder`, no result object per log),
+ * and falls back to `decodeShapedLog`, then to the stable `decodeNexusLog`.
  */
-const streamDecoder: { readonly name: string; readonly decode: typeof decodeNexusLog } = (() => {
-  const shaped = (decodeModule as Record<string, unknown>)['decodeShapedLog'];
-  return typeof shaped === 'function'
-    ? { name: 'decodeShapedLog', decode: shaped as typeof decodeNexusLog }
-    : { name: 'decodeNexusLog', decode: decodeNexusLog };
+type StreamDecoderFactory = (
+  descriptor: NexusEventDescriptor<NexusEvent>,
+  onUndecodable: (log: RpcLog, reason: readonly string[]) => void,
+) => (log: RpcLog) => NexusEvent | undefined;
+const streamDecoder: { readonly name: string; readonly make: StreamDecoderFactory } = (() => {
+  const exported = decodeModule as Record<string, unknown>;
+  if (typeof exported['shapedLogDecoder'] === 'function') {
+    return { name: 'shapedLogDecoder', make: exported['shapedLogDecoder'] as StreamDecoderFactory };
+  }
+  const decode = (
+    typeof exported['decodeShapedLog'] === 'function' ? exported['decodeShapedLog'] : decodeNexusLog
+  ) as typeof decodeNexusLog;
+  return {
+    name: typeof exported['decodeShapedLog'] === 'function' ? 'decodeShapedLog' : 'decodeNexusLog',
+    make: (descriptor, onUndecodable) => (log) => {
+      const decoded: DecodeResult<NexusEvent> = decode(descriptor, log);
+      if (decoded.ok) return decoded.event;
+      onUndecodable(log, decoded.reason);
+      return undefined;
+    },
+  };
 })();
 
 /** One timed pass: how long it took and what it produced (checked after the clock stopped). */
@@ -180,12 +196,12 @@ function streamPipeline(
 ): Observable<NexusEvent> {
   return batch$.pipe(
     map((b) => ({ logs: b.logs.filter((log, i) => isInScope(log, descriptor.scope.word, scopeOf(log, i))) })),
-    decodeBatches(DEDUPE_WINDOW_BLOCKS, (log) => {
-      const decoded: DecodeResult<NexusEvent> = streamDecoder.decode(descriptor, log);
-      if (decoded.ok) return decoded.event;
-      report({ kind: 'undecodable-log', event: descriptor.name, reason: decoded.reason, log });
-      return undefined;
-    }),
+    decodeBatches(
+      DEDUPE_WINDOW_BLOCKS,
+      streamDecoder.make(descriptor, (log, reason) =>
+        report({ kind: 'undecodable-log', event: descriptor.name, reason, log }),
+      ),
+    ),
   );
 }
 
@@ -637,7 +653,8 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
     title: `Decode throughput on ${formatInt(n)} synthetic Nexus logs, warm and fresh address mixes`,
     method:
       `Two sets of ${formatInt(n)} raw \`eth_getLogs\` logs (JSON-RPC shape, lower-case hex, encoded with ethers from the ` +
-      `Nexus ABI; seeded, mixed over the six events): ${mixes.map(describeSet).join('; ')}. ` +
+      `Nexus ABI; seeded, mixed over the six events; sent once through JSON.stringify and JSON.parse, so that their ` +
+      `strings are flat, as those of a node's answer are): ${mixes.map(describeSet).join('; ')}. ` +
       `Every decoder gets the same log objects; per mix, one untimed warm-up pass each, then ${repeats} timed ` +
       `pass${repeats === 1 ? '' : 'es'}, interleaved; the median is reported. ` +
       `**ogpu-events (a) every log decoded**: the logs are ONE \`eth_getLogs\` answer of an in-memory \`rpc\`, read ` +

@@ -39,6 +39,29 @@ export function decodeShapedLog<E extends NexusEvent>(
 }
 
 /**
+ * The per-log decoder of a stream, for logs whose shape was already checked: the event,
+ * or `undefined` after telling `onUndecodable` why the log does not decode. The same as
+ * {@link decodeShapedLog} without a result object per log.
+ *
+ * @example
+ * const decode = shapedLogDecoder(descriptor, (log, reason) => report({ kind: 'undecodable-log', ... }));
+ * const event = decode(log);
+ */
+export function shapedLogDecoder<E extends NexusEvent>(
+  descriptor: NexusEventDescriptor<E>,
+  onUndecodable: (log: RpcLog, reason: readonly string[]) => void,
+): (log: RpcLog) => E | undefined {
+  return (log) => {
+    const event = descriptor.decode(log.data, log);
+    if (event !== undefined) return event;
+    const decoded = decodeShapedLog(descriptor, log);
+    if (decoded.ok) return decoded.event;
+    onUndecodable(log, decoded.reason);
+    return undefined;
+  };
+}
+
+/**
  * Why a log of the descriptor's topic cannot be its event, judged by shape alone (no
  * decoding): Nexus events index nothing, so a log has exactly one topic, and every
  * parameter is static, so the data is exactly one 32-byte word per parameter.

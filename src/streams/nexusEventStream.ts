@@ -1,6 +1,5 @@
 import { EMPTY, type Observable, concatMap, map, of } from 'rxjs';
 import type { RpcBlockHeader } from '../codecs/RpcBlockHeader.js';
-import type { RpcLog } from '../codecs/RpcLog.js';
 import type { NexusEvent } from '../events/NexusEvent.js';
 import { normalizeAddress } from '../internal/address.js';
 import type { BlockSpan } from '../source/BlockSpan.js';
@@ -11,7 +10,7 @@ import type { ScopedBatch, SharedHistory } from '../source/SharedHistory.js';
 import { type RequestContext, requestBlock, requestKnownBlock } from '../source/rpcRequests.js';
 import { type StreamOptions, validateStreamOptions } from './StreamOptions.js';
 import { contiguousBatches } from './contiguousBatches.js';
-import { decodeShapedLog, isInScope } from './decodeNexusLog.js';
+import { isInScope, shapedLogDecoder } from './decodeNexusLog.js';
 import { decodeBatches } from './decodeBatches.js';
 import type { NexusEventDescriptor } from './nexusEventDescriptors.js';
 import { reconcileBatches } from './reconcileBatches.js';
@@ -76,13 +75,10 @@ export function nexusEventStream<E extends NexusEvent>(
           concatMap((header) => context.history.read(from, to, header)),
           map(inScope),
         );
-  const decode = (log: RpcLog): E | undefined => {
-    // Every log here passed the shape check (routeLogBatch, once per batch for the client).
-    const decoded = decodeShapedLog(descriptor, log);
-    if (decoded.ok) return decoded.event;
-    context.report({ kind: 'undecodable-log', event: descriptor.name, stream: name, reason: decoded.reason, log });
-    return undefined;
-  };
+  // Every log here passed the shape check (routeLogBatch, once per batch for the client).
+  const decode = shapedLogDecoder(descriptor, (log, reason) =>
+    context.report({ kind: 'undecodable-log', event: descriptor.name, stream: name, reason, log }),
+  );
 
   const batches$ = contiguousBatches<ReadLogBatch>({
     head$: context.latest$,
