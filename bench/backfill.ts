@@ -35,7 +35,7 @@ interface Workload {
   readonly stream: (nexus: NexusEvents, chain: BackfillChain) => Observable<NexusEvent>;
 }
 
-const WORKLOADS: readonly Workload[] = [
+export const WORKLOADS: readonly Workload[] = [
   {
     key: 'freshTasks',
     label: 'fresh addresses',

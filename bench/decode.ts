@@ -676,9 +676,10 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
       `the LogDescription (name, args), on the first tenth of the logs per pass (a full pass takes half a minute or ` +
       `more; without an address cache its cost per log does not depend on which logs). **viem** ${viemVersion()}: \`decodeEventLog({ abi, data, topics })\` ` +
       `per log. Both get the full Nexus ABI. Address caches: on the warm mix the warm-up leaves those of ogpu-events ` +
-      `(16k entries) and viem (8k) holding every address, as in a long-running process; on the fresh mix, right before ` +
+      `(a table of 65,536 slots indexed by an address's first four digits, which holds nearly every address: few share ` +
+      `a slot) and viem (an LRU of 8k) holding every address, as in a long-running process; on the fresh mix, right before ` +
       `each timed pass, ${formatInt(fresh.flushed.ogpu)} (ogpu-events) and ${formatInt(fresh.flushed.viem)} (viem) ` +
-      `never-seen addresses go through its decoder's cache, untimed, so that the pass finds it full and evicting, ` +
+      `never-seen addresses go through its decoder's cache, untimed (for ogpu-events one per slot), so that the pass finds it full and evicting, ` +
       `holding no task before its TaskPublished (as on the real chain), not warm from the previous pass over the same logs.`,
     headers: ['mix', 'decoder', 'logs in', 'events out', 'median ms', 'logs/s', 'vs ethers', 'vs viem'],
     rows,

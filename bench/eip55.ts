@@ -134,7 +134,7 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
       `(seeded; distinct within and across passes) and every implementation checksums the same ones, one call per ` +
       `address, in an order that alternates between passes; the median pass is reported, and afterwards the three ` +
       `results are checked equal. **ogpu-events**: \`eip55Checksum\` from \`src/internal/eip55.ts\`, the uncached ` +
-      `function that \`checksumHex40\` calls on a cache miss (its 16k-entry cache is left out on purpose: the ` +
+      `function that \`checksumHex40\` calls on a cache miss (its 65,536-slot table is left out on purpose: the ` +
       `addresses are all new, as a fresh Task or Response contract is on the chain). **ethers** ${ethersVersion}: ` +
       `\`getAddress('0x' + digits)\`, no cache. **viem** ${viemVersion()}: \`checksumAddress('0x' + digits)\`, whose ` +
       `LRU cache of 8,192 never hits here. Wall time (\`performance.now\`) and this process's CPU time ` +

@@ -166,7 +166,7 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
         `reached before the ${from}-event sample; ${formatInt(256 * wide.config.perBlock)} in the wide run, reached ` +
         `at ${formatInt(256 * wide.config.perBlock)} events (wide run: ${signedMib(wideGrowth)} MiB from ${from} to ` +
         `${to} events, ${signedMib(wideSettledGrowth)} MiB of it after the ${formatInt(wideSettled)}-event sample, ` +
-        `once the window was full). The address-checksum cache is bounded at 16k entries.`,
+        `once the window was full). The address-checksum table is bounded at 65,536 slots.`,
       `After unsubscribing, the heap went back to ${mib(median(runs.map((r) => r.afterUnsubscribe.heapUsed)))} MiB ` +
         `(baseline right after subscribing: ${mib(heap[0] ?? Number.NaN)} MiB).`,
       `A sample is taken when the poll that reached its count is over, so it may count up to one block more ` +

@@ -1,5 +1,5 @@
 import { InvalidAddressError } from '../errors/InvalidAddressError.js';
-import { BoundedCache } from './BoundedCache.js';
+import { ChecksumTable } from './ChecksumTable.js';
 import { eip55Checksum } from './eip55.js';
 
 /** A valid address in the two forms the library works with. */
@@ -14,16 +14,16 @@ export interface NormalizedAddress {
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
-// Distinct addresses in a busy Nexus stream number in the thousands; 16k entries of
-// ~100 bytes bound the cache to a couple of MiB however long a stream runs.
-const checksums = new BoundedCache<string, string>(16_384);
+// Distinct addresses in a busy Nexus stream number in the thousands; 65,536 slots of one
+// checksummed string (~60 bytes) bound the table to about 4 MiB however long a stream runs.
+const checksums = new ChecksumTable(16, eip55Checksum);
 
 /**
  * EIP-55 checksum of 40 lower-case hex digits, memoised: an address that recurs (a task's
  * status changes, a provider's attempts) is hashed once.
  */
 export function checksumHex40(hex40: string): string {
-  return checksums.getOrCompute(hex40, eip55Checksum);
+  return checksums.get(hex40);
 }
 
 /**

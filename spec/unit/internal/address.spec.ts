@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { getAddress } from 'ethers';
 import { InvalidAddressError, OgpuEventsError } from 'ogpu-events';
-import { BoundedCache } from '../../../src/internal/BoundedCache';
+import { ChecksumTable } from '../../../src/internal/ChecksumTable';
+import { eip55Checksum } from '../../../src/internal/eip55';
 import { checksumHex40, normalizeAddress } from '../../../src/internal/address';
 
 const CHECKSUMMED = '0x2b0cC6058313801D5feb184a539e3a0C5A87a6a1';
@@ -105,52 +106,56 @@ describe('checksumHex40', () => {
   });
 });
 
-describe('BoundedCache', () => {
-  it('computes a value once and then returns it from the cache', () => {
-    const cache = new BoundedCache<string, number>(2);
-    let computed = 0;
-    const compute = (key: string): number => {
-      computed += 1;
-      return key.length;
+describe('ChecksumTable', () => {
+  /** eip55Checksum, counting its calls. */
+  function counted(): { compute: (hex40: string) => string; calls: string[] } {
+    const calls: string[] = [];
+    return {
+      calls,
+      compute: (hex40) => {
+        calls.push(hex40);
+        return eip55Checksum(hex40);
+      },
     };
-    expect(cache.getOrCompute('abc', compute)).toBe(3);
-    expect(cache.getOrCompute('abc', compute)).toBe(3);
-    expect(computed).toBe(1);
+  }
+  const digits = (prefix: string, fill: string): string => (prefix + fill.repeat(40)).slice(0, 40);
+
+  it('checksums an address once and then answers from its slot', () => {
+    const { compute, calls } = counted();
+    const table = new ChecksumTable(16, compute);
+    const hex40 = digits('2b0c', 'c6');
+    expect(table.get(hex40)).toBe(getAddress(`0x${hex40}`));
+    expect(table.get(hex40)).toBe(getAddress(`0x${hex40}`));
+    expect(calls).toEqual([hex40]);
   });
 
-  it('holds at most capacity entries however many keys go through it', () => {
-    const cache = new BoundedCache<number, number>(100);
-    for (let key = 0; key < 10_000; key += 1) {
-      cache.getOrCompute(key, (k) => k * 10);
-      expect(cache.size).toBeLessThanOrEqual(100);
-    }
-    expect(cache.size).toBeGreaterThanOrEqual(50);
+  it('gives each of two addresses sharing a slot its own checksum, the later one replacing the earlier', () => {
+    const { compute, calls } = counted();
+    const table = new ChecksumTable(16, compute);
+    const a = digits('abcd', '1');
+    const b = digits('abcd', 'f'); // same first four digits: same slot
+    expect(table.get(a)).toBe(getAddress(`0x${a}`));
+    expect(table.get(b)).toBe(getAddress(`0x${b}`));
+    expect(table.get(b)).toBe(getAddress(`0x${b}`));
+    expect(table.get(a)).toBe(getAddress(`0x${a}`)); // was replaced: computed again
+    expect(calls).toEqual([a, b, a]);
   });
 
-  it('keeps the keys of the last capacity / 2 insertions, and a key in use however old', () => {
-    const cache = new BoundedCache<number, number>(4);
-    const computed: number[] = [];
-    const compute = (key: number): number => {
-      computed.push(key);
-      return key * 10;
-    };
-    for (const key of [1, 2, 3, 4, 5, 6]) cache.getOrCompute(key, compute);
-    expect(cache.getOrCompute(5, compute)).toBe(50); // among the last two: cached
-    expect(cache.getOrCompute(6, compute)).toBe(60);
-    expect(computed).toEqual([1, 2, 3, 4, 5, 6]);
-
-    for (const key of [7, 8, 9, 10]) {
-      cache.getOrCompute(key, compute);
-      cache.getOrCompute(5, compute); // in use: survives the generations
-    }
-    expect(computed).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-
-    cache.getOrCompute(1, compute); // unused for a whole generation: forgotten, computed again
-    expect(computed).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1]);
+  it('agrees with ethers getAddress on any address, also with a table of 2 slots where most lookups collide', () => {
+    const table = new ChecksumTable(1, eip55Checksum);
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[0-9a-f]{40}$/), { minLength: 1, maxLength: 20 }), (addresses) => {
+        for (const hex40 of [...addresses, ...addresses.reverse()]) {
+          expect(table.get(hex40)).toBe(getAddress(`0x${hex40}`));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
-  it('refuses a capacity below 2, naming it', () => {
-    expect(() => new BoundedCache(1)).toThrow(/at least 2, got 1/);
-    expect(() => new BoundedCache(Number.NaN)).toThrow(/got NaN/);
+  it('refuses an index size outside 1 to 16 bits, naming it', () => {
+    expect(() => new ChecksumTable(0, eip55Checksum)).toThrow(/from 1 to 16, got 0/);
+    expect(() => new ChecksumTable(17, eip55Checksum)).toThrow(/got 17/);
+    expect(() => new ChecksumTable(1.5, eip55Checksum)).toThrow(/got 1.5/);
   });
 });
