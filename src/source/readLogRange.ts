@@ -1,4 +1,17 @@
-import { EMPTY, type Observable, catchError, defer, expand, map, queueScheduler, throwError } from 'rxjs';
+import {
+  EMPTY,
+  type Observable,
+  ReplaySubject,
+  Subscription,
+  catchError,
+  connectable,
+  defer,
+  finalize,
+  map,
+  expand,
+  queueScheduler,
+  throwError,
+} from 'rxjs';
 import { RpcRequestError } from '../errors/RpcRequestError.js';
 import type { BlockSpan } from './BlockSpan.js';
 import { type ReadLogBatch, nextReadAt } from './LogBatch.js';
@@ -15,17 +28,31 @@ export interface LogRangeReader extends RequestContext {
   readonly span: BlockSpan;
 }
 
+/** One chunk's answer as the node gave it, before validation. */
+interface ChunkAnswer {
+  readonly fromBlock: number;
+  readonly toBlock: number;
+  readonly result: unknown;
+  readonly readAt: number;
+}
+
 /**
  * Reads the logs of blocks `[fromBlock, toBlock]` in consecutive chunks of at most
- * `span.current` blocks, one request at a time, emitting one {@link LogBatch} per chunk
- * in order. The next chunk is requested only after the previous batch has been
- * delivered downstream. When the node refuses a chunk for its size, the same chunk is
- * asked again smaller (reported as `range-split`); a node refusing even one block fails
- * the read with an {@link RpcRequestError}. Completes after `toBlock`; emits nothing if
- * the range is empty.
+ * `span.current` blocks, emitting one {@link LogBatch} per chunk in order. Reads are
+ * pipelined with a read-ahead of one chunk: as soon as a chunk is answered, the next one
+ * is requested, and only then is the answer validated and delivered downstream, so the
+ * node works on chunk k+1 while the client decodes chunk k. Chunk k+2 is requested once
+ * chunk k was delivered and chunk k+1 answered: at most one answer waits. When the node
+ * refuses a chunk for its size, the same chunk is asked again smaller (reported as
+ * `range-split`) and the next chunk starts after what was read; a node refusing even one
+ * block fails the read with an {@link RpcRequestError}. Completes after `toBlock`; emits
+ * nothing if the range is empty; unsubscribing cancels the request in flight.
+ *
+ * @example
+ * readLogRange(reader, 1_000, 250_000).subscribe((batch) => deliver(batch.logs));
  */
 export function readLogRange(reader: LogRangeReader, fromBlock: number, toBlock: number): Observable<ReadLogBatch> {
-  const readChunk = (start: number, span: number): Observable<ReadLogBatch> => {
+  const readChunk = (start: number, span: number): Observable<ChunkAnswer> => {
     const end = Math.min(toBlock, start + span - 1);
     let readAt = 0;
     return defer(() => {
@@ -41,12 +68,7 @@ export function readLogRange(reader: LogRangeReader, fromBlock: number, toBlock:
     }).pipe(
       map((result) => {
         reader.span.succeeded(end - start + 1);
-        return {
-          fromBlock: start,
-          toBlock: end,
-          logs: validateRpcLogs(result, reader.address, reader.report),
-          readAt,
-        };
+        return { fromBlock: start, toBlock: end, result, readAt };
       }),
       catchError((error: unknown) => {
         if (!(error instanceof LogRangeRefusal)) return throwError(() => error);
@@ -74,17 +96,40 @@ export function readLogRange(reader: LogRangeReader, fromBlock: number, toBlock:
       }),
     );
   };
-  return defer(() =>
-    fromBlock > toBlock
-      ? EMPTY
-      : readChunk(fromBlock, reader.span.current).pipe(
-          // The queue scheduler keeps a transport that answers synchronously from nesting
-          // one chunk's subscription inside the previous one's (a stack overflow on long ranges).
-          expand(
-            (batch) => (batch.toBlock < toBlock ? readChunk(batch.toBlock + 1, reader.span.current) : EMPTY),
-            1,
-            queueScheduler,
-          ),
-        ),
-  );
+  return defer(() => {
+    if (fromBlock > toBlock) return EMPTY;
+    const inFlight = new Subscription();
+    /** Sends the request for the chunk at `start` now; its answer is kept for the one subscriber to come. */
+    const requestNow = (start: number): Observable<ChunkAnswer> => {
+      const answer$ = connectable(readChunk(start, reader.span.current), {
+        connector: () => new ReplaySubject<ChunkAnswer>(1),
+        resetOnDisconnect: false,
+      });
+      inFlight.add(answer$.connect());
+      return answer$;
+    };
+    /** A chunk's batch, the next chunk having been asked for first (before validation). */
+    const stepOf = (
+      answer: ChunkAnswer,
+    ): { readonly batch: ReadLogBatch; readonly next$?: Observable<ChunkAnswer> } => {
+      const next$ = answer.toBlock < toBlock ? requestNow(answer.toBlock + 1) : undefined;
+      const batch: ReadLogBatch = {
+        fromBlock: answer.fromBlock,
+        toBlock: answer.toBlock,
+        logs: validateRpcLogs(answer.result, reader.address, reader.report),
+        readAt: answer.readAt,
+      };
+      return next$ === undefined ? { batch } : { batch, next$ };
+    };
+    return requestNow(fromBlock).pipe(
+      map(stepOf),
+      // A step is taken up once the previous batch was delivered: the chunk after it is asked
+      // for only then (read-ahead of one). The queue scheduler keeps a transport that answers
+      // synchronously from nesting one chunk's subscription inside the previous one's (a
+      // stack overflow on long ranges).
+      expand((step) => (step.next$ === undefined ? EMPTY : step.next$.pipe(map(stepOf))), 1, queueScheduler),
+      map((step) => step.batch),
+      finalize(() => inFlight.unsubscribe()),
+    );
+  });
 }

@@ -1,4 +1,4 @@
-import { type Observable, type ObservableInput, of } from 'rxjs';
+import { Observable, type ObservableInput, type Subscriber, of } from 'rxjs';
 import {
   type GetLogsFilter,
   InvalidRpcResponseError,
@@ -119,7 +119,7 @@ describe('readLogRange', () => {
       });
     });
 
-    it('requests the next chunk only after the previous batch has been delivered downstream', () => {
+    it('asks for the next chunk as soon as a chunk is answered, before delivering it, and for the one after only once it was delivered (read-ahead of one)', () => {
       const events: string[] = [];
       const rpc = logsOnly((fFilter) => {
         const f = rangeOf(fFilter);
@@ -133,16 +133,42 @@ describe('readLogRange', () => {
           complete: () => {
             expect(events).toEqual([
               'request 0-4',
-              'deliver 0-4',
               'request 5-9',
-              'deliver 5-9',
+              'deliver 0-4',
               'request 10-12',
+              'deliver 5-9',
               'deliver 10-12',
             ]);
             resolve();
           },
         });
       });
+    });
+
+    it('cancels the chunk read ahead when the subscriber leaves, and asks for nothing more', () => {
+      const requested: string[] = [];
+      const cancelled: string[] = [];
+      const pending = new Map<string, Subscriber<unknown>>();
+      const rpc = logsOnly((fFilter) => {
+        const f = rangeOf(fFilter);
+        const key = `${f.fromBlock}-${f.toBlock}`;
+        requested.push(key);
+        return new Observable<unknown>((subscriber) => {
+          pending.set(key, subscriber);
+          return () => cancelled.push(key);
+        });
+      });
+      const delivered: string[] = [];
+      const subscription = readLogRange(reader(rpc), 0, 12).subscribe((b) => {
+        delivered.push(`${b.fromBlock}-${b.toBlock}`);
+        subscription?.unsubscribe();
+      });
+      pending.get('0-4')?.next([]);
+      pending.get('0-4')?.complete();
+
+      expect(delivered).toEqual(['0-4']);
+      expect(requested).toEqual(['0-4', '5-9']);
+      expect(cancelled).toContain('5-9');
     });
 
     it('is lazy: nothing is requested until subscription, and each subscription reads again', () => {
