@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { stopProcess } from './stopProcess';
 
 /** A running anvil node on a loopback port. */
 export interface AnvilNode {
@@ -57,8 +58,8 @@ export async function startAnvil(extraArgs: readonly string[] = []): Promise<Anv
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const url = `http://127.0.0.1:${port}`;
-    if (await waitForRpc(url, child)) return { url, port, stop: () => stopProcess(child) };
-    await stopProcess(child);
+    if (await waitForRpc(url, child)) return { url, port, stop: () => stopProcess(child, 3_000) };
+    await stopProcess(child, 3_000);
     if (attempt >= 2) throw new Error(`anvil did not start on port ${port}: ${stderr}`);
   }
 }
@@ -79,13 +80,4 @@ async function waitForRpc(url: string, child: ChildProcess): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return false;
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
-  });
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './anvil';
+import { stopProcess } from './stopProcess';
 
 /** Debian's `nats-server` (`apt-get install nats-server`), or the one `NATS_SERVER_PATH` names. */
 export const NATS_SERVER_PATH = process.env['NATS_SERVER_PATH'] ?? findNatsServer();
@@ -98,7 +99,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       started.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-20_000)));
       child = started;
       if (await waitUntilHealthy(httpPort, started)) return;
-      await stopProcess(started);
+      await stopProcess(started, 5_000);
       // The ports of a server just stopped may be held for a moment.
       if (attempt >= 20) throw new Error(`nats-server did not start on port ${port}:\n${log}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -113,12 +114,12 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     storeDir,
     pid: () => child?.pid,
     restart: async ({ downMs = 0 } = {}) => {
-      if (child !== undefined) await stopProcess(child);
+      if (child !== undefined) await stopProcess(child, 5_000);
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
       await launch();
     },
     stop: async () => {
-      if (child !== undefined) await stopProcess(child);
+      if (child !== undefined) await stopProcess(child, 5_000);
       rmSync(root, { recursive: true, force: true });
     },
   };
@@ -175,13 +176,4 @@ async function waitUntilHealthy(httpPort: number, child: ChildProcess): Promise<
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return false;
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-  });
 }
