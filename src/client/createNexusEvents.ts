@@ -1,4 +1,4 @@
-import { type Observable, ReplaySubject, Subject, finalize, map, share } from 'rxjs';
+import { type Observable, ReplaySubject, Subject, finalize, map, merge, share } from 'rxjs';
 import type { RpcBlockHeader } from '../codecs/RpcBlockHeader.js';
 import type { AttemptedEvent } from '../events/AttemptedEvent.js';
 import type { RegisteredEvent } from '../events/RegisteredEvent.js';
@@ -9,6 +9,7 @@ import type { TaskStatusChangedEvent } from '../events/TaskStatusChangedEvent.js
 import { NEXUS_TOPIC0S } from '../nexus/nexusEventTopics.js';
 import { shareBlockRequests } from '../rpc/shareBlockRequests.js';
 import { BlockSpan } from '../source/BlockSpan.js';
+import { type ReadLogBatch, nextReadAt } from '../source/LogBatch.js';
 import { SharedHistory } from '../source/SharedHistory.js';
 import { NexusBloom } from '../source/NexusBloom.js';
 import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
@@ -108,15 +109,24 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     share({ connector: () => new ReplaySubject<RpcBlockHeader>(1) }),
   );
   let liveFrom: number | undefined;
-  const live$ = pollLogs({
-    ...reader,
-    pollInterval: resolved.pollInterval,
-    confirmations: resolved.confirmations,
-    latest$,
-    onCursor: (cursor) => {
-      liveFrom = cursor;
-    },
-  }).pipe(
+  // The poller's first cursor, as an empty batch ending just below it: a stream whose
+  // backfill stopped lower (its head was older) reads the blocks between at once, instead
+  // of when the poller next delivers (on a chain that mines on demand, maybe never).
+  const starts = new Subject<ReadLogBatch>();
+  const live$ = merge(
+    starts,
+    pollLogs({
+      ...reader,
+      pollInterval: resolved.pollInterval,
+      confirmations: resolved.confirmations,
+      latest$,
+      onCursor: (cursor) => {
+        const first = liveFrom === undefined;
+        liveFrom = cursor;
+        if (first && cursor !== undefined) starts.next(startMarker(cursor));
+      },
+    }),
+  ).pipe(
     map((batch) => routeLogBatch(batch, report)),
     // Every stream rides the poller: when it stops, no stream is left to need the history.
     finalize(() => history.clear()),
@@ -150,4 +160,9 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     registered$: (source: string, o?: StreamOptions) => nexusEventStream(descriptors.registered, context, source, o),
     diagnostics$: diagnostics.asObservable(),
   });
+}
+
+/** An empty range that only says where the poller starts: `[cursor, cursor - 1]`. */
+function startMarker(cursor: number): ReadLogBatch {
+  return { fromBlock: cursor, toBlock: cursor - 1, logs: [], readAt: nextReadAt() };
 }
