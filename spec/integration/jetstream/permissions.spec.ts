@@ -1,14 +1,29 @@
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { type Subscription, firstValueFrom } from 'rxjs';
+import { type Subscription, firstValueFrom, ignoreElements, timeout } from 'rxjs';
 import { TaskStatus, TaskStatusChangedEvent } from 'ogpu-events';
 import { createJetStreamNexusEvents, relayToJetStream } from 'ogpu-events/jetstream';
 import { eventMessages, readStream } from '../../support/jetStreamMessages';
 import { natsRoles } from '../../support/natsRoles';
-import { type NatsServer, describeWithNats, startNatsServer } from '../../support/natsServer';
+import { type NatsServer, type NatsUser, describeWithNats, startNatsServer } from '../../support/natsServer';
 import { type TestChain, randomAddress, startTestChain } from '../../support/testChain';
 
 const STREAM = 'OGPU_NEXUS';
+
+/**
+ * A relay user whose server lets it manage the stream and publish its checkpoint and
+ * Registered events, but not TaskStatusChanged: a server configuration that forgot a subject.
+ */
+function narrowRelayUser(): NatsUser {
+  const [relayRole] = natsRoles(STREAM, 31337, { relay: 'narrow-secret', reader: 'unused' });
+  if (relayRole === undefined) throw new Error('natsRoles gave no relay role');
+  const allow = (relayRole.publish?.allow ?? []).filter((subject) => subject !== 'ogpu.31337.>');
+  return {
+    ...relayRole,
+    user: 'narrow',
+    publish: { allow: [...allow, 'ogpu.31337._checkpoint', 'ogpu.31337.Registered.>'] },
+  };
+}
 
 describeWithNats('JetStream with users: a publishing relay and a read-only consumer', () => {
   let chain: TestChain;
@@ -24,11 +39,15 @@ describeWithNats('JetStream with users: a publishing relay and a read-only consu
       startTestChain(),
       startNatsServer({ users: natsRoles(STREAM, 31337, { relay: 'relay-secret', reader: 'reader-secret' }) }),
     ]);
+    // Pinned start: with "new blocks only", a relay slow to connect (a loaded machine) began
+    // above the first test's transaction and never published it.
+    const fromBlock = (await chain.head()) + 1;
     relay = relayToJetStream({
       rpcUrl: chain.url,
       address: chain.nexusAddress,
       servers: withUser('relay', 'relay-secret'),
       pollInterval: 50,
+      fromBlock,
     }).subscribe({
       next: (p) => {
         relayed = Math.max(relayed, p.toBlock);
@@ -46,7 +65,7 @@ describeWithNats('JetStream with users: a publishing relay and a read-only consu
     const nexus = createJetStreamNexusEvents({ servers: withUser('reader', 'reader-secret') });
     const start = (await chain.head()) + 1;
     const sent = await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
-    const event = await firstValueFrom(nexus.taskStatusChanged$(task, { fromBlock: start }));
+    const event = await firstValueFrom(nexus.taskStatusChanged$(task, { fromBlock: start }).pipe(timeout(30_000)));
     expect(event).toBeInstanceOf(TaskStatusChangedEvent);
     expect(event.transactionHash).toBe(sent.hash);
     expect(relayFailure).toBeUndefined();
@@ -88,6 +107,39 @@ describeWithNats('JetStream with users: a publishing relay and a read-only consu
     };
     await expect(firstValueFrom(relayToJetStream(options))).rejects.toMatchObject({
       code: 'BROKER_PERMISSION_DENIED',
+    });
+  });
+
+  // A server of its own: the stream above already holds the checkpoint of the relay that
+  // runs beside these specs, and a second relay on it would resume above the refused event.
+  describe('a relay refused one event subject', () => {
+    let narrowNats: NatsServer;
+    beforeAll(async () => {
+      narrowNats = await startNatsServer({ users: [narrowRelayUser()] });
+    });
+    afterAll(() => narrowNats?.stop());
+
+    it('fails with BROKER_PERMISSION_DENIED naming the stream, instead of retrying forever', async () => {
+      const start = (await chain.head()) + 1;
+      await chain.send('emitRegistered', randomAddress(), 1n, randomAddress(), 1);
+      await chain.send('emitTaskStatusChanged', randomAddress(), TaskStatus.ATTEMPTED);
+      const options = {
+        rpcUrl: chain.url,
+        address: chain.nexusAddress,
+        servers: narrowNats.url.replace('nats://', 'nats://narrow:narrow-secret@'),
+        fromBlock: start,
+        pollInterval: 50,
+      };
+      // Progress before the refused publish is ignored; the relay must end in an error.
+      const failure = await firstValueFrom(relayToJetStream(options).pipe(ignoreElements(), timeout(30_000))).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({ code: 'BROKER_PERMISSION_DENIED', name: 'BrokerPermissionError' });
+      expect(String((failure as Error).message)).toContain(STREAM);
+      // What it was allowed to publish before the refusal is stored; the refused event is not.
+      const stored = eventMessages(await readStream(narrowNats.url, STREAM, { user: 'narrow', pass: 'narrow-secret' }));
+      expect(stored.map((m) => m.subject.split('.')[2])).toEqual(['Registered']);
     });
   });
 });
