@@ -19,12 +19,32 @@ export interface OutgoingMessage {
   readonly control?: true;
 }
 
-/** What the acknowledgements of the messages flushed so far said. */
+/** What the acknowledgements of every message published before an `acknowledged()` call said. */
 export interface PublishTally {
+  /** Messages stored (control messages not counted), from the window's start. */
   readonly published: number;
+  /** Messages the broker dropped as duplicates, from the window's start. */
   readonly duplicates: number;
-  /** The highest stream sequence acknowledged. */
+  /** The highest stream sequence among them. */
   readonly lastSequence: number;
+  /**
+   * Whether one of them was sent more than once since the previous `acknowledged()`: it
+   * may then have been stored after messages published later, so a sequence above
+   * `lastSequence` no longer proves a message came later.
+   */
+  readonly reordered: boolean;
+}
+
+/** An `acknowledged()` call waiting for the messages published before it. */
+interface Barrier {
+  /** The first message id published after the call. */
+  readonly id: number;
+  published: number;
+  duplicates: number;
+  lastSequence: number;
+  reordered: boolean;
+  readonly resolve: (tally: PublishTally) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 interface Pending {
@@ -49,15 +69,20 @@ class Unacknowledged extends Error {}
 export class PublishWindow {
   readonly #nc: NatsConnection;
   readonly #size: number;
+  /** A publish waiting for room is woken when this few remain unacknowledged. */
+  readonly #lowWater: number;
   readonly #timeoutMs: number;
   readonly #fatal: (error: unknown) => unknown;
   readonly #retrying: (error: unknown) => void;
   readonly #inbox = createInbox();
+  /** Unacknowledged messages by id; ids grow, so the first key is the oldest. */
   readonly #pending = new Map<number, Pending>();
+  /** `acknowledged()` calls not yet answered, in id order. */
+  readonly #barriers: Barrier[] = [];
   readonly #subscription: Subscription;
   readonly #sweeper: ReturnType<typeof setInterval>;
-  /** Resolved when the window has room again. */
-  #room: (() => void) | undefined;
+  /** Publishes waiting for room (a relay's range and its checkpoint may both wait). */
+  #room: (() => void)[] = [];
   #next = 0;
   #failure: unknown;
   #stopped = false;
@@ -76,6 +101,7 @@ export class PublishWindow {
   }) {
     this.#nc = options.nc;
     this.#size = options.size;
+    this.#lowWater = Math.floor(options.size / 2);
     this.#timeoutMs = options.timeoutMs;
     this.#fatal = options.fatal;
     this.#retrying = options.retrying;
@@ -86,26 +112,70 @@ export class PublishWindow {
     void this.#watchPermissions();
   }
 
-  /** Sends `message`; resolves as soon as the window has room for the next one. */
-  async publish(message: OutgoingMessage): Promise<void> {
+  /**
+   * Sends `message` at once when the window has room, and then returns `undefined`: no
+   * await, so a loop of publishes stays in one task and the client writes them to the
+   * socket together (it flushes in a microtask: an await per message made it one socket
+   * write per message). Otherwise returns a promise that sends it once the window has
+   * drained to half its size, so that waking up sends a batch, not one message.
+   *
+   * @example
+   * ```ts
+   * for (const message of messages) {
+   *   const full = window.publish(message);
+   *   if (full !== undefined) await full;
+   * }
+   * ```
+   */
+  publish(message: OutgoingMessage): Promise<void> | undefined {
     this.#throwIfFailed();
-    while (this.#pending.size >= this.#size) {
-      await new Promise<void>((resolve) => (this.#room = resolve));
+    if (this.#pending.size < this.#size) {
+      this.#enqueue(message);
+      return undefined;
+    }
+    return this.#publishWhenDrained(message);
+  }
+
+  async #publishWhenDrained(message: OutgoingMessage): Promise<void> {
+    while (this.#pending.size > this.#lowWater) {
+      await new Promise<void>((resolve) => this.#room.push(resolve));
       this.#throwIfFailed();
     }
+    this.#enqueue(message);
+  }
+
+  #enqueue(message: OutgoingMessage): void {
     const id = this.#next++;
     this.#pending.set(id, { message, sentAt: 0, attempt: 0 });
     this.#send(id);
   }
 
-  /** Waits until every message sent so far is acknowledged; fails with the first fatal failure. */
-  async flush(): Promise<PublishTally> {
-    while (this.#pending.size > 0) {
-      this.#throwIfFailed();
-      await new Promise<void>((resolve) => (this.#room = resolve));
-    }
-    this.#throwIfFailed();
-    return { published: this.#published, duplicates: this.#duplicates, lastSequence: this.#lastSequence };
+  /**
+   * Resolves once every message published so far is acknowledged, with what their
+   * acknowledgements said; messages published after the call are sent meanwhile and not
+   * waited for, so a checkpoint never drains the window. Fails with the first fatal failure.
+   *
+   * @example
+   * ```ts
+   * window.publish(message);
+   * const tally = window.acknowledged(); // then more publishes, not held back
+   * const { published, lastSequence } = await tally;
+   * ```
+   */
+  acknowledged(): Promise<PublishTally> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    return new Promise<PublishTally>((resolve, reject) => {
+      this.#barriers.push({
+        id: this.#next,
+        published: this.#published,
+        duplicates: this.#duplicates,
+        lastSequence: this.#lastSequence,
+        reordered: false,
+        resolve,
+        reject,
+      });
+      this.#releaseBarriers();
+    });
   }
 
   /** Stops resending and listening (unsubscribing the relay). */
@@ -155,12 +225,34 @@ export class PublishWindow {
       return;
     }
     this.#pending.delete(id);
-    if (pending.message.control !== true) {
-      if (ack.duplicate === true) this.#duplicates += 1;
+    const counted = pending.message.control !== true;
+    const duplicate = ack.duplicate === true;
+    if (counted) {
+      if (duplicate) this.#duplicates += 1;
       else this.#published += 1;
     }
     this.#lastSequence = Math.max(this.#lastSequence, ack.seq);
-    this.#wake();
+    for (const barrier of this.#barriers) {
+      if (barrier.id <= id) continue;
+      if (counted) {
+        if (duplicate) barrier.duplicates += 1;
+        else barrier.published += 1;
+      }
+      barrier.lastSequence = Math.max(barrier.lastSequence, ack.seq);
+      if (pending.attempt > 1) barrier.reordered = true;
+    }
+    this.#releaseBarriers();
+    if (this.#pending.size <= this.#lowWater) this.#wake();
+  }
+
+  /** Resolves the barriers every message before which is acknowledged (they are in id order). */
+  #releaseBarriers(): void {
+    const oldestPending = this.#pending.keys().next();
+    const firstUnacknowledged = oldestPending.done === true ? this.#next : oldestPending.value;
+    while (this.#barriers.length > 0 && (this.#barriers[0] as Barrier).id <= firstUnacknowledged) {
+      const { resolve, published, duplicates, lastSequence, reordered } = this.#barriers.shift() as Barrier;
+      resolve({ published, duplicates, lastSequence, reordered });
+    }
   }
 
   #retryLater(id: number, error: unknown): void {
@@ -195,13 +287,12 @@ export class PublishWindow {
 
   #fail(error: unknown): void {
     this.#failure ??= this.#fatal(error) ?? error;
+    for (const barrier of this.#barriers.splice(0)) barrier.reject(this.#failure);
     this.#wake();
   }
 
   #wake(): void {
-    const room = this.#room;
-    this.#room = undefined;
-    room?.();
+    for (const room of this.#room.splice(0)) room();
   }
 
   #throwIfFailed(): void {

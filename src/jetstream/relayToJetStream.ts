@@ -25,7 +25,7 @@ import { BROKER_OPTION_KEYS, resolveBrokerOptions } from './resolveBrokerOptions
 import { brokerError, connectBroker } from './connectBroker.js';
 import { eventMessage } from './eventMessage.js';
 import { NODE_TRANSPORTS } from './nodeTransports.js';
-import { PublishWindow } from './publishWindow.js';
+import { type PublishTally, PublishWindow } from './publishWindow.js';
 import { type RelayCheckpoint, readCheckpoint } from './relayCheckpoint.js';
 import type { RelayOptions } from './RelayOptions.js';
 import type { RelayProgress } from './RelayProgress.js';
@@ -175,6 +175,8 @@ export function relayToJetStream(options: RelayOptions): Observable<RelayProgres
         delivered: resume.delivered,
         anchors: new Map(),
         lastSequence: checkpoint?.lastSequence ?? 0,
+        tallied: { published: 0, duplicates: 0, lastSequence: 0, reordered: false },
+        queue: Promise.resolve(),
         checkpoints: 0,
         lastCheckpointAt: 0,
         clearWaiting: () => {
@@ -218,16 +220,22 @@ export function relayToJetStream(options: RelayOptions): Observable<RelayProgres
           (n) => requestBlock(context, n).pipe(map((block) => block?.hash)),
           relay.delivered,
         ),
-        concatMap(({ batch, events }) => from(publishRange(relay, batch, events))),
+        // The next range is sent once this one is stored: a message the broker lost (a
+        // restart) and is sent again cannot then be stored after a later range's. Within a
+        // range the window never drains (its midway checkpoints wait aside).
+        concatMap(({ batch, events }) => from(sendRange(relay, batch, events).then(({ stored }) => stored))),
       );
 
-    /** Publishes a range's messages, then checkpoints it once all are acknowledged. */
-    const publishRange = async (
+    /**
+     * Sends a range's messages (waiting only while the window is full) and resolves with
+     * `stored`: its progress, once all of them are acknowledged and its checkpoint is sent.
+     * Long ranges are checkpointed midway too, at block boundaries.
+     */
+    const sendRange = async (
       relay: Relay,
       batch: ReadLogBatch,
       events: readonly NexusEvent[],
-    ): Promise<RelayProgress> => {
-      const before = await relay.window.flush();
+    ): Promise<{ readonly stored: Promise<RelayProgress> }> => {
       // A re-read after a reorg may cover blocks delivered before: only then no checkpoint midway.
       const midway = batch.rewound !== true && batch.chainHead === undefined;
       let sinceCheckpoint = 0;
@@ -235,7 +243,8 @@ export function relayToJetStream(options: RelayOptions): Observable<RelayProgres
       for (let i = 0; i < events.length; i++) {
         const event = events[i] as NexusEvent;
         if (event.removed) removals += 1;
-        await relay.window.publish(eventMessage(event, relay.chainId));
+        const full = relay.window.publish(eventMessage(event, relay.chainId));
+        if (full !== undefined) await full;
         sinceCheckpoint += 1;
         const next = events[i + 1];
         if (
@@ -244,55 +253,91 @@ export function relayToJetStream(options: RelayOptions): Observable<RelayProgres
           next !== undefined &&
           next.blockNumber > event.blockNumber
         ) {
-          await checkpoint(relay, { block: event.blockNumber, hash: event.blockHash });
+          const acknowledged = handled(relay.window.acknowledged());
+          void afterPrevious(relay, () =>
+            checkpointWhenStored(relay, acknowledged, event.blockNumber, event.blockHash),
+          );
           sinceCheckpoint = 0;
         }
       }
-      const after = await relay.window.flush();
-      relay.clearWaiting();
-      const now = Date.now();
-      if (
+      const checkpointed =
         batch.fromBlock <= batch.toBlock &&
-        (events.length > 0 || now - relay.lastCheckpointAt >= IDLE_CHECKPOINT_INTERVAL)
-      ) {
-        const hash = relay.anchors.get(batch.toBlock) ?? (await hashAt(batch.toBlock)) ?? null;
-        await checkpoint(relay, { block: batch.toBlock, hash });
-      }
-      return {
-        fromBlock: batch.fromBlock,
-        toBlock: batch.toBlock,
-        published: after.published - before.published,
-        removals,
-        duplicates: after.duplicates - before.duplicates,
-        head: Math.max(head, batch.toBlock),
-        lag: Math.max(0, head - batch.toBlock),
-      };
+        (events.length > 0 || Date.now() - relay.lastCheckpointAt >= IDLE_CHECKPOINT_INTERVAL);
+      const acknowledged = handled(relay.window.acknowledged());
+      const stored = afterPrevious(relay, async (): Promise<RelayProgress> => {
+        const tally = await acknowledged;
+        relay.clearWaiting();
+        if (checkpointed) {
+          const hash = relay.anchors.get(batch.toBlock) ?? (await hashAt(batch.toBlock)) ?? null;
+          await checkpointWhenStored(relay, acknowledged, batch.toBlock, hash);
+        }
+        const published = tally.published - relay.tallied.published;
+        const duplicates = tally.duplicates - relay.tallied.duplicates;
+        relay.tallied = tally;
+        return {
+          fromBlock: batch.fromBlock,
+          toBlock: batch.toBlock,
+          published,
+          removals,
+          duplicates,
+          head: Math.max(head, batch.toBlock),
+          lag: Math.max(0, head - batch.toBlock),
+        };
+      });
+      return { stored };
     };
 
-    const checkpoint = async (
+    /**
+     * Runs `step` once the steps queued before it are done (checkpoints and progress in
+     * block order, whatever order their network calls end in). The returned promise's
+     * failure is not unhandled: the caller awaits it later, in order.
+     */
+    const afterPrevious = <T>(relay: Relay, step: () => Promise<T>): Promise<T> => {
+      const result = handled(
+        relay.queue.then(() => {
+          // Nothing more goes out (no checkpoint, no head request) once unsubscribed.
+          if (closed) throw new Error('the relay was stopped');
+          return step();
+        }),
+      );
+      relay.queue = result.catch(() => undefined);
+      return result;
+    };
+
+    /**
+     * Once `acknowledged` says every message up to `block` is stored, sends the checkpoint
+     * of `block` (not waiting for its own acknowledgement: a lost checkpoint only makes a
+     * restart read back a little more). Its `lastSequence` is the highest sequence among
+     * the messages before it, unless one of them was sent again (it may then have been
+     * stored after later messages): then the previous checkpoint's, which is still below
+     * every message published after `block`.
+     */
+    const checkpointWhenStored = async (
       relay: Relay,
-      at: { readonly block: number; readonly hash: string | null },
+      acknowledged: Promise<PublishTally>,
+      block: number,
+      hash: string | null,
     ): Promise<void> => {
-      const tally = await relay.window.flush();
+      const tally = await acknowledged;
       const value: RelayCheckpoint = {
-        block: at.block,
-        hash: at.hash,
-        lastSequence: Math.max(relay.lastSequence, tally.lastSequence),
+        block,
+        hash,
+        lastSequence: tally.reordered ? relay.lastSequence : Math.max(relay.lastSequence, tally.lastSequence),
       };
-      await relay.window.publish({
+      relay.lastSequence = value.lastSequence;
+      const full = relay.window.publish({
         subject: checkpointSubjectOf(relay.chainId),
         data: JSON.stringify(value),
         id: `checkpoint:${value.block}:${value.lastSequence}`,
         headers: undefined,
         control: true,
       });
-      const written = await relay.window.flush();
-      relay.lastSequence = written.lastSequence;
+      if (full !== undefined) await full;
       relay.lastCheckpointAt = Date.now();
       relay.checkpoints += 1;
       if (relay.checkpoints % PURGE_CHECKPOINTS_EVERY === 0) {
         // Only the latest checkpoint matters; failing to purge older ones costs only space.
-        await relay.jsm.streams
+        void relay.jsm.streams
           .purge(broker.stream, { filter: checkpointSubjectOf(relay.chainId), keep: 1 })
           .catch(() => undefined);
       }
@@ -324,7 +369,12 @@ interface Relay {
   readonly delivered: readonly NexusEvent[];
   /** Hashes of the blocks the poller's reads ended at, by number. */
   readonly anchors: Map<number, string>;
+  /** The `lastSequence` of the latest checkpoint sent: below every message published after it. */
   lastSequence: number;
+  /** The tally of the last range whose progress was emitted. */
+  tallied: PublishTally;
+  /** The checkpoints and progress still to come, in block order (see `afterPrevious`). */
+  queue: Promise<unknown>;
   checkpoints: number;
   lastCheckpointAt: number;
   readonly clearWaiting: () => void;
@@ -383,4 +433,10 @@ function watchHead(rpc: NexusRpc, onHead: (n: number) => void): NexusRpc {
             }),
           ),
   };
+}
+
+/** `promise`, with its failure marked as handled: it is awaited later, by a step that takes it in order. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
