@@ -24,8 +24,15 @@ import type { ResolvedBroker } from './resolveBrokerOptions.js';
 import type { SharedConnection } from './sharedConnection.js';
 import { REMOVED_HEADER, chainIdOfSubjects, eventSubjectOf } from './subjects.js';
 
-/** How long the server keeps a consumer nobody pulls from (a crashed reader's): nanoseconds. */
-const INACTIVE_THRESHOLD_NS = 30_000_000_000;
+/**
+ * How long the server keeps a consumer nobody pulls from (a crashed reader's): nanoseconds.
+ * Well above {@link PULL_EXPIRES_MS}: at 30 s, the client's default pull expiry, a 2.9
+ * server deleted idle consumers between two pulls, and their streams stalled until they
+ * noticed and made new ones (30-45 s without deliveries, seen with hundreds of subscriptions).
+ */
+const INACTIVE_THRESHOLD_NS = 120_000_000_000;
+/** How long one pull request waits on the server (milliseconds): an idle consumer is renewed this often. */
+const PULL_EXPIRES_MS = 10_000;
 /** How often a stream that does not exist yet is asked for again (milliseconds). */
 const STREAM_WAIT_INTERVAL = 500;
 const MAX_DIAGNOSTIC_DATA = 1_000;
@@ -164,7 +171,7 @@ export function jetStreamEventStream<E extends NexusEvent>(
         first = false;
         if (closed) break;
         const consumer = js.consumers.getConsumerFromInfo(info);
-        const current = await consumer.consume({ max_messages: 512 });
+        const current = await consumer.consume({ max_messages: 512, expires: PULL_EXPIRES_MS });
         messages = current;
         void (async () => {
           for await (const status of current.status()) {
