@@ -20,3 +20,19 @@ export function browserOnly() {
     },
   };
 }
+
+// tweetnacl (under @nats-io/nkeys, so on the import graph of ogpu-events/jetstream) reaches
+// for Node's `crypto` only where `self.crypto` is missing, behind a typeof-require guard: in a
+// browser that branch never runs. This plugin gives that one import an empty module, so
+// `browserOnly()` still fails on every other Node built-in.
+const NO_NODE_CRYPTO = '\0nacl-no-node-crypto';
+
+/** @returns {import('vite').Plugin} */
+export function naclWithoutNodeCrypto() {
+  return {
+    name: 'ogpu-events:nacl-without-node-crypto',
+    enforce: 'pre',
+    resolveId: (id, importer) => (id === 'crypto' && importer?.includes('tweetnacl') ? NO_NODE_CRYPTO : null),
+    load: (id) => (id === NO_NODE_CRYPTO ? 'export default {};' : null),
+  };
+}

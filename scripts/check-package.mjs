@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Buffer } from 'node:buffer';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
-import { browserOnly } from './browserOnlyPlugin.mjs';
+import { browserOnly, naclWithoutNodeCrypto } from './browserOnlyPlugin.mjs';
 
 const root = resolve('.');
 const require = createRequire(join(root, 'package.json'));
@@ -174,19 +174,11 @@ const nexus = createJetStreamNexusEvents({ servers: 'ws://' + location.host + '/
 nexus.taskStatusChanged$('0x' + '11'.repeat(20)).subscribe((e) => console.log(e.status));
 `,
   );
-  // tweetnacl (under @nats-io/nkeys) reaches for Node's crypto only where `self.crypto` is
-  // missing, behind a typeof-require guard: in a browser that branch never runs.
-  const naclCryptoGuard = {
-    name: 'tweetnacl-node-crypto',
-    enforce: 'pre',
-    resolveId: (id, importer) => (id === 'crypto' && importer?.includes('tweetnacl') ? '\0nacl-no-node-crypto' : null),
-    load: (id) => (id === '\0nacl-no-node-crypto' ? 'export default {};' : null),
-  };
   await build({
     root: jsPage,
     configFile: false,
     logLevel: 'silent',
-    plugins: [naclCryptoGuard, browserOnly()],
+    plugins: [naclWithoutNodeCrypto(), browserOnly()],
     build: { outDir: join(jsPage, 'dist'), target: 'es2022' },
   });
   const jsBundle = Buffer.concat(

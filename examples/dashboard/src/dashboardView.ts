@@ -1,13 +1,7 @@
-import {
-  createNexusEvents,
-  describeDiagnostic,
-  type NexusDiagnostic,
-  type NexusEvents,
-  type NexusEventsOptions,
-  OgpuEventsError,
-} from 'ogpu-events';
-import { type Observable, catchError, combineLatest, defer, map, of, scan, startWith } from 'rxjs';
+import { describeDiagnostic, type NexusDiagnostic, type NexusEvents, OgpuEventsError } from 'ogpu-events';
+import { type Observable, catchError, combineLatest, defer, map, of, scan, startWith, switchMap } from 'rxjs';
 import { type TaskBoard, emptyBoard, taskBoard$ } from '../../taskBoard';
+import { connectNexus } from './connectNexus';
 import type { ConnectionSettings } from './connectionSettings';
 
 /** How many diagnostics of each kind the client reported, and the latest one, in words. */
@@ -67,21 +61,20 @@ type Update =
   | { readonly kind: 'state'; readonly board: TaskBoard; readonly diagnostics: DiagnosticsSummary }
   | { readonly kind: 'failure'; readonly failure: Failure };
 
-/** Poll every second unless the caller says otherwise. */
-const POLL_INTERVAL_MS = 1_000;
-
 /**
  * The page's view while watching `settings`: the task board (all six streams merged and
- * folded, see ../../taskBoard.ts) combined with the client's diagnostics. A failure (a bad
- * address, a node that is not serving the Nexus contract, retries given up) ends the
- * stream with a `failed` view that keeps the board as it was.
+ * folded, see ../../taskBoard.ts) combined with the client's diagnostics. The client is
+ * `connect(settings)`: by default the chain's, or the relay's in relay mode (see
+ * {@link connectNexus}); the board is built the same from either. A failure (a bad
+ * address, a node that is not serving the Nexus contract, retries given up, a broker
+ * refusing the credentials) ends the stream with a `failed` view that keeps the board as it was.
  *
- * Emits its first view synchronously on subscribe. Unsubscribing stops every stream and
- * request of the client.
+ * Emits its first view synchronously on subscribe (in relay mode, once the relay client is
+ * loaded). Unsubscribing stops every stream and request of the client.
  */
 export function dashboardView$(
   settings: ConnectionSettings,
-  connect: (options: NexusEventsOptions) => NexusEvents = createNexusEvents,
+  connect: (settings: ConnectionSettings) => Observable<NexusEvents> = connectNexus,
 ): Observable<DashboardView> {
   const initial: DashboardView = {
     phase: 'watching',
@@ -91,18 +84,17 @@ export function dashboardView$(
     failure: undefined,
   };
 
-  const updates$ = defer(() => {
-    const { rpcUrl, nexus: address, pollInterval = POLL_INTERVAL_MS } = settings;
-    const nexus = connect({ rpcUrl, address, pollInterval });
+  const updates$ = defer(() => connect(settings)).pipe(
     // diagnostics$ is hot: combineLatest subscribes to it first, before the board's
     // streams start polling, so no early diagnostic is missed.
-    return combineLatest({
-      diagnostics: nexus.diagnostics$.pipe(scan(addDiagnostic, NO_DIAGNOSTICS), startWith(NO_DIAGNOSTICS)),
-      board: taskBoard$(nexus, settings.source, { fromBlock: settings.fromBlock }).pipe(
-        startWith(emptyBoard(settings.source)),
-      ),
-    });
-  }).pipe(
+    switchMap((nexus) =>
+      combineLatest({
+        diagnostics: nexus.diagnostics$.pipe(scan(addDiagnostic, NO_DIAGNOSTICS), startWith(NO_DIAGNOSTICS)),
+        board: taskBoard$(nexus, settings.source, { fromBlock: settings.fromBlock }).pipe(
+          startWith(emptyBoard(settings.source)),
+        ),
+      }),
+    ),
     map(({ board, diagnostics }): Update => ({ kind: 'state', board, diagnostics })),
     catchError((error: unknown) => of<Update>({ kind: 'failure', failure: toFailure(error) })),
   );

@@ -4,7 +4,7 @@
  * Everything the page does is one RxJS pipeline. Each "Watch" (or a link with the
  * settings in its query) switches to a new {@link dashboardView$}; "Stop" switches to the
  * idle view. `switchMap` unsubscribes from the previous board, which stops its client's
- * polling: the page has no timers of its own.
+ * polling (or, in relay mode, closes its NATS connection): the page has no timers of its own.
  */
 import { type Observable, EMPTY, fromEvent, map, merge, of, startWith, switchMap, tap } from 'rxjs';
 import {
@@ -13,6 +13,7 @@ import {
   isComplete,
   readSettings,
   selectNetwork,
+  showMode,
   toQuery,
 } from './connectionSettings';
 import { type DashboardView, IDLE, dashboardView$ } from './dashboardView';
@@ -28,6 +29,7 @@ const form = required('#connect', HTMLFormElement);
 const root = required('#app', HTMLElement);
 const networkSelect = required('#connect select[name="network"]', HTMLSelectElement);
 const stopButton = required('#connect button[name="stop"]', HTMLButtonElement);
+const natsInput = required('#connect input[name="nats"]', HTMLInputElement);
 
 const query = new URLSearchParams(location.search);
 fillFromQuery(form, query);
@@ -36,6 +38,7 @@ networkSelect.addEventListener('change', () => {
   const network = networkSelect.value;
   if (network === 'mainnet' || network === 'testnet') selectNetwork(form, network);
 });
+natsInput.addEventListener('input', () => showMode(form));
 
 /** `ConnectionSettings` to watch, or `null` to stop. */
 const commands$: Observable<ConnectionSettings | null> = merge(

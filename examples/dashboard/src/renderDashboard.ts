@@ -1,6 +1,7 @@
 import { formatEther } from 'ethers';
 import { type EnvironmentMask, enumKey, environmentNames, ResponseStatus, TaskStatus } from 'ogpu-events';
 import { type ProviderRow, type ResponseRow, type TaskBoard, type TaskRow, describeChange } from '../../taskBoard';
+import type { ConnectionSettings } from './connectionSettings';
 import type { DashboardView, DiagnosticsSummary } from './dashboardView';
 import { el } from './dom';
 
@@ -147,15 +148,27 @@ function providersTable(providers: readonly ProviderRow[]): HTMLElement {
   );
 }
 
-function diagnosticsLine(summary: DiagnosticsSummary): HTMLElement {
+/**
+ * The client's diagnostics in a line: the RPC's (retries, range splits, reorgs, lagging
+ * nodes, skipped logs), or in relay mode the broker's (waits for the stream, skipped messages).
+ */
+function diagnosticsLine(summary: DiagnosticsSummary, relay: boolean): HTMLElement {
   const { counts } = summary;
   const skipped = counts['invalid-log'] + counts['undecodable-log'];
   return el(
     'div',
     { class: 'diagnostics' },
-    `RPC retries: ${counts['rpc-retry']} · range splits: ${counts['range-split']} · reorgs: ${counts.reorg} · lagging nodes: ${counts['lagging-node']} · skipped logs: ${skipped}`,
+    relay
+      ? `broker waits: ${counts['broker-wait']} · skipped messages: ${counts['invalid-message']}`
+      : `RPC retries: ${counts['rpc-retry']} · range splits: ${counts['range-split']} · reorgs: ${counts.reorg} · lagging nodes: ${counts['lagging-node']} · skipped logs: ${skipped}`,
     summary.latest === undefined ? null : el('div', { class: 'latest-diagnostic' }, `Latest: ${summary.latest}`),
   );
+}
+
+/** In relay mode, says so (never with the server's URL: it may hold a password). */
+function throughRelay(settings: ConnectionSettings): string {
+  if (settings.nats === undefined) return '';
+  return settings.stream === undefined ? ' through a relay' : ` through a relay (stream ${settings.stream})`;
 }
 
 function summaryLine(board: TaskBoard): string {
@@ -173,12 +186,12 @@ export function renderDashboard(root: HTMLElement, view: DashboardView): void {
       el(
         'section',
         { class: 'status', 'data-phase': 'idle' },
-        'Enter a JSON-RPC URL, the Nexus address and a source, then Watch.',
+        "Enter a JSON-RPC URL and the Nexus address, or a relay's NATS WebSocket URL, and a source, then Watch.",
       ),
     );
     return;
   }
-  const { board, failure } = view;
+  const { board, failure, settings } = view;
   root.replaceChildren(
     el(
       'section',
@@ -189,9 +202,9 @@ export function renderDashboard(root: HTMLElement, view: DashboardView): void {
         el('strong', {}, view.phase === 'watching' ? 'Watching' : 'Stopped'),
         ' source ',
         address(board.source),
-        ` · ${summaryLine(board)}`,
+        `${throughRelay(settings)} · ${summaryLine(board)}`,
       ),
-      diagnosticsLine(view.diagnostics),
+      diagnosticsLine(view.diagnostics, settings.nats !== undefined),
       failure === undefined
         ? null
         : el(
