@@ -13,6 +13,7 @@ import { run as backfill } from './backfill';
 import { run as boardHistory } from './boardHistory';
 import { run as decode } from './decode';
 import { run as eip55 } from './eip55';
+import { run as fanOut } from './fanOut';
 import { run as memory } from './memory';
 import { type FailedSection, type NamedSection, formatConsole, formatMarkdownReport, parseSections } from './report';
 import { run as relay } from './relay';
@@ -26,6 +27,7 @@ const SECTIONS: readonly { readonly name: string; readonly run: (options: BenchO
   { name: 'backfill', run: backfill },
   { name: 'memory', run: memory },
   { name: 'relay', run: relay },
+  { name: 'fanOut', run: fanOut },
 ];
 
 const USAGE = `usage: npm run bench [-- [--quick] [--repeats N] [--only ${SECTIONS.map((s) => s.name).join(',')}]]`;
