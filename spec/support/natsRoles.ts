@@ -3,8 +3,9 @@ import type { NatsUser } from './natsServer';
 /**
  * The two roles of the README's server configuration, for the stream `stream` of chain
  * `chainId`: a relay that may create the stream, publish events and its checkpoint, and
- * read back what it stored; and a read-only consumer that may only look the stream up and
- * make, pull from and delete its own filtered consumers. Neither may do anything else.
+ * read back what it stored; and a read-only consumer that may only look the stream up, read
+ * its messages by sequence (to find where a replay starts), and make, pull from and delete
+ * its own filtered consumers. Neither may do anything else.
  */
 export function natsRoles(
   stream: string,
@@ -35,6 +36,7 @@ export function natsRoles(
         allow: [
           `${api}.INFO`,
           `${api}.STREAM.INFO.${stream}`,
+          `${api}.STREAM.MSG.GET.${stream}`,
           `${api}.CONSUMER.CREATE.${stream}`,
           `${api}.CONSUMER.CREATE.${stream}.>`,
           `${api}.CONSUMER.MSG.NEXT.${stream}.*`,

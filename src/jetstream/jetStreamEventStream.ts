@@ -20,6 +20,7 @@ import { DEDUPE_WINDOW_BLOCKS } from '../streams/nexusEventStream.js';
 import { brokerError } from './connectBroker.js';
 import { decodeEventMessage } from './eventMessageCodec.js';
 import { isStreamNotFound } from './relayStream.js';
+import { findStartSequence, streamBlockAt } from './startSequence.js';
 import type { ResolvedBroker } from './resolveBrokerOptions.js';
 import type { SharedConnection } from './sharedConnection.js';
 import { REMOVED_HEADER, chainIdOfSubjects, eventSubjectOf } from './subjects.js';
@@ -117,7 +118,7 @@ export function jetStreamEventStream<E extends NexusEvent>(
     };
 
     /** The relay's stream, once it exists; its subjects give the chain id. */
-    const awaitStream = async (manager: JetStreamManager): Promise<bigint> => {
+    const awaitStream = async (manager: JetStreamManager): Promise<StreamInfo> => {
       let told = false;
       for (;;) {
         try {
@@ -130,7 +131,7 @@ export function jetStreamEventStream<E extends NexusEvent>(
               'a relay of ogpu-events (subjects ogpu.<chainId>.>)',
             );
           }
-          return chainId;
+          return { chainId, firstSequence: info.state.first_seq, lastSequence: info.state.last_seq };
         } catch (error: unknown) {
           if (!isStreamNotFound(error)) throw error;
         }
@@ -151,9 +152,13 @@ export function jetStreamEventStream<E extends NexusEvent>(
     const run = async (nc: NatsConnection): Promise<void> => {
       jsm = await jetstreamManager(nc, { checkAPI: false });
       const js = jetstream(nc);
-      const chainId = await awaitStream(jsm);
-      const subject = eventSubjectOf(chainId, descriptor.name, scope.lower);
+      const stream = await awaitStream(jsm);
+      const subject = eventSubjectOf(stream.chainId, descriptor.name, scope.lower);
       let first = true;
+      if (options.fromBlock !== undefined) {
+        // Skip, on the server, the part of the stream below fromBlock.
+        lastSequence = (await replayStart(jsm, broker.stream, stream, options.fromBlock)) - 1;
+      }
       while (!closed) {
         const resume = lastSequence > 0 || !first;
         const info = await jsm.consumers.add(broker.stream, {
@@ -228,3 +233,34 @@ export function jetStreamEventStream<E extends NexusEvent>(
 
 /** The stream was unsubscribed while it waited. */
 class Closed extends Error {}
+
+/** What a stream needs to know of the relay's JetStream stream. */
+interface StreamInfo {
+  readonly chainId: bigint;
+  readonly firstSequence: number;
+  readonly lastSequence: number;
+}
+
+/**
+ * The sequence a replay from `fromBlock` starts at ({@link findStartSequence}); the
+ * stream's first when the server does not let this user read messages by sequence (a
+ * reader configured without `STREAM.MSG.GET`): the replay then skips below `fromBlock` itself.
+ */
+async function replayStart(
+  jsm: JetStreamManager,
+  name: string,
+  stream: StreamInfo,
+  fromBlock: number,
+): Promise<number> {
+  const first = Math.max(1, stream.firstSequence);
+  try {
+    return await findStartSequence({
+      first,
+      last: stream.lastSequence,
+      fromBlock,
+      blockAt: streamBlockAt(jsm, name),
+    });
+  } catch {
+    return first;
+  }
+}

@@ -5,6 +5,7 @@ import { type NexusDiagnostic, TaskStatus, TaskStatusChangedEvent } from 'ogpu-e
 import { type RelayProgress, createJetStreamNexusEvents, relayToJetStream } from 'ogpu-events/jetstream';
 import { type NatsServer, describeWithNats, startNatsServer } from '../../support/natsServer';
 import { type TestChain, randomAddress, startTestChain } from '../../support/testChain';
+import { STREAM_BLOCK_DIP } from '../../../src/jetstream/startSequence';
 
 describeWithNats('createJetStreamNexusEvents', () => {
   let chain: TestChain;
@@ -88,6 +89,44 @@ describeWithNats('createJetStreamNexusEvents', () => {
       TaskStatus.FINALIZED,
     ]);
     expect(events.every((e) => e.task === task)).toBe(true);
+  });
+
+  it('starts a replay on the server near fromBlock: the stream below it is not sent to the reader', async () => {
+    const task = randomAddress();
+    const early = await chain.send('emitManyStatuses', task, TaskStatus.NEW, 40);
+    await chain.mine(STREAM_BLOCK_DIP + 100);
+    const late = await chain.send('emitManyStatuses', task, TaskStatus.ATTEMPTED, 3);
+    await relayedUpTo(late.blockNumber);
+    const nc = await connect({ servers: nats.url });
+    const nexus = createJetStreamNexusEvents({ servers: nats.url, stream: STREAM });
+    const events: TaskStatusChangedEvent[] = [];
+    const reader = nexus.taskStatusChanged$(task, { fromBlock: late.blockNumber }).subscribe((e) => events.push(e));
+    try {
+      const jsm = await jetstreamManager(nc);
+      await waitUntil(() => events.length === 3);
+      expect(events.map((e) => [e.blockNumber, e.status])).toEqual(
+        Array.from({ length: 3 }, () => [late.blockNumber, TaskStatus.ATTEMPTED]),
+      );
+      // The reader's consumer starts above every message of the early block.
+      const starts: number[] = [];
+      for await (const consumer of jsm.consumers.list(STREAM)) {
+        if (consumer.config.filter_subject?.endsWith(task.toLowerCase()))
+          starts.push(consumer.config.opt_start_seq ?? 0);
+      }
+      const earlySequences: number[] = [];
+      const info = await jsm.streams.info(STREAM);
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+        const stored = await jsm.streams.getMessage(STREAM, { seq }).catch(() => null);
+        if (stored === null || !stored.subject.endsWith(task.toLowerCase())) continue;
+        if ((stored.json() as { blockNumber: number }).blockNumber === early.blockNumber) earlySequences.push(seq);
+      }
+      expect(earlySequences).toHaveLength(40);
+      expect(starts).toHaveLength(1);
+      expect(starts[0]).toBeGreaterThan(Math.max(...earlySequences));
+    } finally {
+      reader.unsubscribe();
+      await nc.close();
+    }
   });
 
   it('without fromBlock, delivers only events published after subscribing', async () => {

@@ -25,6 +25,14 @@ function narrowRelayUser(): NatsUser {
   };
 }
 
+/** The read-only user of an older configuration: no `STREAM.MSG.GET`, so replays cannot skip ahead. */
+function olderReader(): NatsUser {
+  const reader = natsRoles(STREAM, 31337, { relay: 'unused', reader: 'older-secret' })[1];
+  if (reader === undefined) throw new Error('natsRoles gave no reader role');
+  const allow = (reader.publish?.allow ?? []).filter((subject) => !subject.includes('.STREAM.MSG.GET.'));
+  return { ...reader, user: 'older', publish: { ...reader.publish, allow } };
+}
+
 describeWithNats('JetStream with users: a publishing relay and a read-only consumer', () => {
   let chain: TestChain;
   let nats: NatsServer;
@@ -37,7 +45,9 @@ describeWithNats('JetStream with users: a publishing relay and a read-only consu
   beforeAll(async () => {
     [chain, nats] = await Promise.all([
       startTestChain(),
-      startNatsServer({ users: natsRoles(STREAM, 31337, { relay: 'relay-secret', reader: 'reader-secret' }) }),
+      startNatsServer({
+        users: [...natsRoles(STREAM, 31337, { relay: 'relay-secret', reader: 'reader-secret' }), olderReader()],
+      }),
     ]);
     // Pinned start: with "new blocks only", a relay slow to connect (a loaded machine) began
     // above the first test's transaction and never published it.
@@ -69,6 +79,19 @@ describeWithNats('JetStream with users: a publishing relay and a read-only consu
     expect(event).toBeInstanceOf(TaskStatusChangedEvent);
     expect(event.transactionHash).toBe(sent.hash);
     expect(relayFailure).toBeUndefined();
+  });
+
+  it('a read-only user without STREAM.MSG.GET still replays from fromBlock (from the start of the subject)', async () => {
+    const task = randomAddress();
+    const start = (await chain.head()) + 1;
+    await chain.send('emitTaskStatusChanged', task, TaskStatus.NEW);
+    const second = await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
+    const nexus = createJetStreamNexusEvents({ servers: withUser('older', 'older-secret') });
+    const events = await firstValueFrom(
+      nexus.taskStatusChanged$(task, { fromBlock: second.blockNumber }).pipe(timeout(30_000)),
+    );
+    expect([events.blockNumber, events.status]).toEqual([second.blockNumber, TaskStatus.ATTEMPTED]);
+    expect(start).toBeLessThan(second.blockNumber);
   });
 
   it('the read-only user cannot publish onto an event subject', async () => {
@@ -104,10 +127,13 @@ describeWithNats('JetStream with users: a publishing relay and a read-only consu
       address: chain.nexusAddress,
       servers: withUser('reader', 'reader-secret'),
       fromBlock: 0,
+      pollInterval: 50,
     };
-    await expect(firstValueFrom(relayToJetStream(options))).rejects.toMatchObject({
-      code: 'BROKER_PERMISSION_DENIED',
-    });
+    // It may read the stream (and so resume after the running relay's checkpoint): it fails
+    // at its first publish, of an event mined now.
+    const failure = firstValueFrom(relayToJetStream(options).pipe(ignoreElements(), timeout(30_000)));
+    await chain.send('emitTaskStatusChanged', randomAddress(), TaskStatus.ATTEMPTED);
+    await expect(failure).rejects.toMatchObject({ code: 'BROKER_PERMISSION_DENIED' });
   });
 
   // A server of its own: the stream above already holds the checkpoint of the relay that
