@@ -1,14 +1,17 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { count, firstValueFrom, take } from 'rxjs';
+import { count, firstValueFrom, take, toArray } from 'rxjs';
 import { type NatsServer, hasNatsServer, startNatsServer } from '../spec/support/natsServer';
 import { createNexusEvents } from '../src/index';
 import { createJetStreamNexusEvents, relayToJetStream } from '../src/jetstream/index';
+import { eventMessage } from '../src/jetstream/eventMessage';
+import { type OutgoingMessage, PublishWindow } from '../src/jetstream/publishWindow';
 import type { BenchOptions, BenchSection } from './BenchSection';
 import { type BackfillChain, buildBackfillChain } from './support/backfillChain';
 import { formatNumber, formatRatio, median } from './support/stats';
 
 const STREAM = 'BENCH_RELAY';
+const FLOOR_STREAM = 'BENCH_RELAY_FLOOR';
 /** The relay may take at most this many times the library's own backfill of the same range. */
 const TARGET_RATIO = 1.5;
 
@@ -55,6 +58,52 @@ async function relayBackfill(chain: BackfillChain, nats: NatsServer): Promise<nu
   return performance.now() - started;
 }
 
+/** The relay's messages for the history, built once (untimed) from the library's events. */
+async function relayMessages(chain: BackfillChain): Promise<readonly OutgoingMessage[]> {
+  const nexus = createNexusEvents({ rpcUrl: chain.url, address: chain.nexusAddress });
+  const events = await firstValueFrom(
+    nexus.taskPublished$(chain.scope, { fromBlock: chain.fromBlock }).pipe(take(chain.events), toArray()),
+  );
+  return events.map((event) => eventMessage(event, 31337n));
+}
+
+/**
+ * The broker's floor: the relay's messages, already built, published into an empty stream
+ * through the relay's own window (same size, same acknowledgements), without reading or
+ * decoding anything.
+ */
+async function brokerFloor(messages: readonly OutgoingMessage[], nats: NatsServer): Promise<number> {
+  const nc = await connect({ servers: nats.url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    // The relay's stream holds the same subjects: it is made again by the next pass anyway.
+    await jsm.streams.delete(STREAM).catch(() => false);
+    await jsm.streams.delete(FLOOR_STREAM).catch(() => false);
+    await jsm.streams.add({ name: FLOOR_STREAM, subjects: ['ogpu.31337.>'], duplicate_window: 120_000_000_000 });
+    const window = new PublishWindow({
+      nc,
+      size: 1_024,
+      timeoutMs: 5_000,
+      fatal: () => undefined,
+      retrying: () => undefined,
+    });
+    const started = performance.now();
+    for (const message of messages) {
+      const full = window.publish(message);
+      if (full !== undefined) await full;
+    }
+    const tally = await window.acknowledged();
+    const elapsed = performance.now() - started;
+    window.stop();
+    await jsm.streams.delete(FLOOR_STREAM);
+    if (tally.published !== messages.length)
+      throw new Error(`the floor stored ${tally.published} of ${messages.length}`);
+    return elapsed;
+  } finally {
+    await nc.close();
+  }
+}
+
 /** A reader's replay of the whole history from the stream. */
 async function replay(chain: BackfillChain, nats: NatsServer): Promise<number> {
   const started = performance.now();
@@ -89,16 +138,19 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
   const chain = await buildBackfillChain({ workload, ...size });
   const nats = await startNatsServer();
   try {
-    const times = { library: [] as number[], relay: [] as number[], replay: [] as number[] };
+    const times = { library: [] as number[], relay: [] as number[], replay: [] as number[], floor: [] as number[] };
+    const messages = await relayMessages(chain);
     // One untimed warm-up pass (JIT, anvil caches), then the measured ones.
     for (let pass = 0; pass <= options.repeats; pass++) {
       const library = await libraryBackfill(chain);
       const relayed = await relayBackfill(chain, nats);
       const replayed = await replay(chain, nats);
+      const floor = await brokerFloor(messages, nats);
       if (pass === 0) continue;
       times.library.push(library);
       times.relay.push(relayed);
       times.replay.push(replayed);
+      times.floor.push(floor);
     }
     const rate = (ms: number[]): number => (chain.events / median(ms)) * 1000;
     const ratio = median(times.relay) / median(times.library);
@@ -110,6 +162,7 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
         'Relay: `relayToJetStream({ fromBlock })` into an empty stream on a local nats-server until its progress reaches the head ' +
         '(every event published, acknowledged and checkpointed; at most 1,024 unacknowledged). ' +
         'Replay: `createJetStreamNexusEvents(…).taskPublished$(source, { fromBlock })` reading them back. ' +
+        `Broker floor: the relay's ${chain.events.toLocaleString('en')} messages built beforehand, published through the relay's own window into an empty stream (no chain, no decoding): what storing them costs the broker and the NATS client alone. ` +
         `Median of ${options.repeats} passes after a warm-up.`,
       headers: ['path', 'median ms', 'events/s', 'vs library'],
       rows: [
@@ -124,6 +177,12 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
           formatNumber(median(times.relay), 0),
           formatNumber(rate(times.relay), 0),
           formatRatio(ratio),
+        ],
+        [
+          'broker floor: the same messages prebuilt, same window',
+          formatNumber(median(times.floor), 0),
+          formatNumber(rate(times.floor), 0),
+          formatRatio(median(times.floor) / median(times.library)),
         ],
         [
           'replay from JetStream',
