@@ -9,7 +9,7 @@ import { SeenLogs } from './SeenLogs.js';
  * decode (`decode` returns `undefined`, having reported it) is skipped and the stream goes
  * on.
  *
- * It does what `concatMap((b) => b.logs), distinctLogs(windowBlocks), map(decode),
+ * It does what `concatMap((b) => b.logs), filter((log) => seen.admit(log)), map(decode),
  * filter(defined)` does, without four operator hops per log. A subscriber that leaves in
  * the middle of a batch (`take(n)`) stops the loop there.
  *

@@ -1,6 +1,5 @@
-import { Subject, from } from 'rxjs';
 import type { LogPosition } from 'ogpu-events';
-import { distinctLogs } from '../../../src/streams/distinctLogs';
+import { SeenLogs } from '../../../src/streams/SeenLogs';
 import { blockHashOf, txHashOf } from '../helpers/logs';
 
 const position = (block: number, index: number, transactionHash = txHashOf(block, index)): LogPosition => ({
@@ -10,16 +9,13 @@ const position = (block: number, index: number, transactionHash = txHashOf(block
   logIndex: index,
 });
 
-/** Pushes `logs` through `distinctLogs(window)` synchronously and returns what passed. */
+/** The logs `new SeenLogs(window)` admits, in order. */
 function passed(logs: readonly LogPosition[], window = 256): LogPosition[] {
-  const out: LogPosition[] = [];
-  from(logs)
-    .pipe(distinctLogs(window))
-    .subscribe((log) => out.push(log));
-  return out;
+  const seen = new SeenLogs(window);
+  return logs.filter((log) => seen.admit(log));
 }
 
-describe('distinctLogs', () => {
+describe("SeenLogs (the streams' dedupe by transactionHash and logIndex)", () => {
   it('passes logs seen for the first time, in order', () => {
     const logs = [position(1, 0), position(1, 1), position(2, 0), position(5, 3)];
     expect(passed(logs)).toEqual(logs);
@@ -40,19 +36,14 @@ describe('distinctLogs', () => {
     expect(passed([first, sameTxOtherIndex, sameIndexOtherTx])).toEqual([first, sameTxOtherIndex, sameIndexOtherTx]);
   });
 
-  it('gives every subscription its own memory', () => {
-    const source = new Subject<LogPosition>();
-    const deduped = source.pipe(distinctLogs(256));
-    const first: LogPosition[] = [];
-    const second: LogPosition[] = [];
-    deduped.subscribe((log) => first.push(log));
-    source.next(position(1, 0));
-    deduped.subscribe((log) => second.push(log));
-    source.next(position(1, 0));
-    source.next(position(2, 0));
-
-    expect(first).toEqual([position(1, 0), position(2, 0)]);
-    expect(second).toEqual([position(1, 0), position(2, 0)]);
+  it("keeps each instance's memory to itself (each stream has its own)", () => {
+    const first = new SeenLogs(256);
+    const second = new SeenLogs(256);
+    expect(first.admit(position(1, 0))).toBe(true);
+    expect(second.admit(position(1, 0))).toBe(true);
+    expect(first.admit(position(1, 0))).toBe(false);
+    expect(second.admit(position(2, 0))).toBe(true);
+    expect([first.size, second.size]).toEqual([1, 2]);
   });
 
   describe('bounded memory: a window of blocks below the highest block seen', () => {
@@ -72,9 +63,9 @@ describe('distinctLogs', () => {
 
     it('after 100k logs over 20k blocks, still drops repeats inside the window, passes new logs inside it, and drops logs older than it', () => {
       const window = 256;
-      const source = new Subject<LogPosition>();
+      const seen = new SeenLogs(window);
       const out: LogPosition[] = [];
-      source.pipe(distinctLogs(window)).subscribe((log) => out.push(log));
+      const source = { next: (log: LogPosition): void => void (seen.admit(log) && out.push(log)) };
 
       const blocks = 20_000;
       for (let block = 0; block < blocks; block += 1) {
