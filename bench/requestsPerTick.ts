@@ -292,6 +292,9 @@ async function measure(chain: TestChain, design: Design, n: number, windowTicks:
       const windowStart = performance.now();
       const windowTicksSeen = tickCounter(proxy, design, windowIndex);
       const sends: Promise<unknown>[] = [];
+      // One transaction at a time: two eth_sendTransaction in flight at once could get the
+      // same nonce from anvil ("replacement transaction underpriced", seen once in a full run).
+      let previous: Promise<unknown> = Promise.resolve();
       for (let k = 0; ; k++) {
         await sleepUntil(windowStart + k * I);
         const elapsed = performance.now() - windowStart;
@@ -300,7 +303,10 @@ async function measure(chain: TestChain, design: Design, n: number, windowTicks:
           onTime = false;
           break;
         }
-        sends.push(chain.send('emitTaskStatusChanged', tasks[k % n], k % 6));
+        const send = previous.then(() => chain.send('emitTaskStatusChanged', tasks[k % n], k % 6));
+        // Awaited after the loop (Promise.all); until then a failure is not an unhandled rejection.
+        previous = send.catch(() => undefined);
+        sends.push(send);
       }
       const windowEnd = proxy.calls.length;
       const windowMs = performance.now() - windowStart;
