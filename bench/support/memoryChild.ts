@@ -4,8 +4,8 @@
  * ONE long-lived `attempted$(task)` stream of a client whose in-memory rpc simulates a
  * chain that grows by one block per head request, each block holding `perBlock` Attempted
  * logs of that task (so every log is delivered: the stream dedupes and decodes them all).
- * At each sample point it lets the current poll finish, runs the GC twice and records
- * `process.memoryUsage()`. Prints one JSON line ({@link MemoryChildResult}) on stdout.
+ * At each sample point it lets the current poll finish (it samples when the next poll asks
+ * for the head), runs the GC twice and records `process.memoryUsage()`. Prints one JSON line ({@link MemoryChildResult}) on stdout.
  *
  * The logs are built per request and never kept: the only memory that can grow is the
  * library's (and the counters here).
@@ -102,6 +102,8 @@ function main(config: MemoryChildConfig): void {
     getBlock: (block) => {
       requests.getBlock += 1;
       if (block === 'latest') {
+        // A new poll: the last one's batch is delivered, so a sample due is taken now.
+        if (sampleDue) takeSample();
         head += 1; // the chain grows by a block per head request, i.e. per poll
         return Promise.resolve(syntheticBlockHeader(SEED, head));
       }
@@ -136,6 +138,13 @@ function main(config: MemoryChildConfig): void {
   let checksum = 0n;
   let started = 0;
 
+  let sampleDue = false;
+  const takeSample = (): void => {
+    sampleDue = false;
+    samples.push(sample());
+    if (count >= config.events) finish();
+  };
+
   const sample = (): MemorySample => {
     gc();
     gc();
@@ -161,12 +170,10 @@ function main(config: MemoryChildConfig): void {
     checksum += event.suggestedPayment / 10n ** 15n;
     if (count === pending[0]) {
       pending.shift();
-      // Sample once the current poll is over (before the next timer fires), so that the
-      // batch in flight is not counted as retained.
-      setImmediate(() => {
-        samples.push(sample());
-        if (count >= config.events) finish();
-      });
+      // Sampled once the current poll is over (at the next head request), so that the batch
+      // in flight is not counted as retained. (A setImmediate here could wait hundreds of
+      // polls: with a 1 ms interval, timers kept the event loop from reaching it.)
+      sampleDue = true;
     }
   };
 
