@@ -131,9 +131,12 @@ describeWithNats('JetStream with users: a publishing relay and a read-only consu
     };
     // It may read the stream (and so resume after the running relay's checkpoint): it fails
     // at its first publish, of an event mined now.
-    const failure = firstValueFrom(relayToJetStream(options).pipe(ignoreElements(), timeout(30_000)));
+    // The expectation is attached before the event is mined: the relay may fail before `send` returns.
+    const failure = expect(
+      firstValueFrom(relayToJetStream(options).pipe(ignoreElements(), timeout(30_000))),
+    ).rejects.toMatchObject({ code: 'BROKER_PERMISSION_DENIED' });
     await chain.send('emitTaskStatusChanged', randomAddress(), TaskStatus.ATTEMPTED);
-    await expect(failure).rejects.toMatchObject({ code: 'BROKER_PERMISSION_DENIED' });
+    await failure;
   });
 
   // A server of its own: the stream above already holds the checkpoint of the relay that
