@@ -32,10 +32,17 @@ export function decodeShapedLog<E extends NexusEvent>(
 ): DecodeResult<E> {
   const event = descriptor.decode(log.data, log);
   if (event !== undefined) return { ok: true, event };
+  return { ok: false, reason: whyNotDecoded(descriptor, log) };
+}
+
+/**
+ * Why the word reader refused `log`, in the io-ts codec's words (it names the bad field).
+ * The codec applies the same rules as the reader; should it accept what the reader
+ * refused, the log is still refused.
+ */
+function whyNotDecoded(descriptor: NexusEventDescriptor<NexusEvent>, log: RpcLog): readonly string[] {
   const payload = descriptor.data.validate(log.data, descriptor.context);
-  // The codec applies the same rules as the reader; should it accept what the reader
-  // refused, the log is still refused.
-  return { ok: false, reason: payload._tag === 'Left' ? reportErrors(payload.left) : ['a data word is not canonical'] };
+  return payload._tag === 'Left' ? reportErrors(payload.left) : ['a data word is not canonical'];
 }
 
 /**
@@ -54,9 +61,7 @@ export function shapedLogDecoder<E extends NexusEvent>(
   return (log) => {
     const event = descriptor.decode(log.data, log);
     if (event !== undefined) return event;
-    const decoded = decodeShapedLog(descriptor, log);
-    if (decoded.ok) return decoded.event;
-    onUndecodable(log, decoded.reason);
+    onUndecodable(log, whyNotDecoded(descriptor, log));
     return undefined;
   };
 }
