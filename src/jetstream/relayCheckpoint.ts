@@ -5,9 +5,11 @@ import { checkpointSubjectOf } from './subjects.js';
 
 /**
  * The relay's cursor, stored as the last message of `ogpu.<chainId>._checkpoint` in the
- * stream itself: every event of blocks up to `block` is stored (acknowledged), and the
- * highest stream sequence among them is `lastSequence`. Messages above `lastSequence`
- * were published for later blocks while the checkpoint was on its way.
+ * stream itself: every event of blocks up to `block` is stored (acknowledged), and every
+ * message of a later block lies above `lastSequence` (the highest sequence among the
+ * messages before the checkpoint, or the previous checkpoint's when one of them was sent
+ * again and may have landed after later ones). A resuming relay reads back everything
+ * above it as published.
  */
 export const RelayCheckpoint = t.type({
   block: t.number,
