@@ -1,4 +1,4 @@
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import * as t from 'io-ts';
 import { Hash32 } from '../codecs/hex.js';
 import { checkpointSubjectOf } from './subjects.js';
@@ -35,15 +35,4 @@ export async function readCheckpoint(
   }
   const decoded = RelayCheckpoint.decode(json);
   return decoded._tag === 'Right' ? decoded.right : undefined;
-}
-
-/** Stores a checkpoint (after every message it covers was acknowledged). */
-export async function writeCheckpoint(
-  js: JetStreamClient,
-  chainId: bigint,
-  checkpoint: RelayCheckpoint,
-  timeoutMs: number,
-): Promise<number> {
-  const ack = await js.publish(checkpointSubjectOf(chainId), JSON.stringify(checkpoint), { timeout: timeoutMs });
-  return ack.seq;
 }

@@ -1,4 +1,4 @@
-import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection, PermissionViolationError } from '@nats-io/nats-core';
 import { Observable, concatMap, firstValueFrom, from, map, tap } from 'rxjs';
 import type { NexusEventsOptions } from '../client/NexusEventsOptions.js';
@@ -127,7 +127,6 @@ export function relayToJetStream(options: RelayOptions): Observable<RelayProgres
         }
       };
       const jsm = await api('use JetStream', () => jetstreamManager(connection));
-      const js = jetstream(connection);
       const chainId = chainIdOption ?? (await askChainId(context, chain.rpc));
       const info = await api(`set up the stream ${broker.stream}`, () =>
         ensureRelayStream(jsm, broker.stream, chainId, chain.address.lower, duplicateWindow),
@@ -167,7 +166,6 @@ export function relayToJetStream(options: RelayOptions): Observable<RelayProgres
         },
       });
       const relay: Relay = {
-        js,
         jsm,
         chainId,
         window,
@@ -361,7 +359,6 @@ export function relayToJetStream(options: RelayOptions): Observable<RelayProgres
 
 /** The state of a running relay. */
 interface Relay {
-  readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly chainId: bigint;
   readonly window: PublishWindow;
