@@ -8,6 +8,7 @@ import type { TaskPublishedEvent } from '../events/TaskPublishedEvent.js';
 import type { TaskStatusChangedEvent } from '../events/TaskStatusChangedEvent.js';
 import { NEXUS_TOPIC0S } from '../nexus/nexusEventTopics.js';
 import { shareBlockRequests } from '../rpc/shareBlockRequests.js';
+import type { BlockAnchor } from '../source/BlockHashWindow.js';
 import { BlockSpan } from '../source/BlockSpan.js';
 import { type ReadLogBatch, nextReadAt } from '../source/LogBatch.js';
 import { SharedHistory } from '../source/SharedHistory.js';
@@ -109,6 +110,9 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     share({ connector: () => new ReplaySubject<RpcBlockHeader>(1) }),
   );
   let liveFrom: number | undefined;
+  // Blocks streams read on their own (the ends of history reads), for the poller to check:
+  // distinct (number, hash) pairs, until its next tick takes them.
+  const streamReads = new Map<string, BlockAnchor>();
   // The poller's first cursor, as an empty batch ending just below it: a stream whose
   // backfill stopped lower (its head was older) reads the blocks between at once, instead
   // of when the poller next delivers (on a chain that mines on demand, maybe never).
@@ -120,6 +124,11 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
       pollInterval: resolved.pollInterval,
       confirmations: resolved.confirmations,
       latest$,
+      takeStreamReads: () => {
+        const reads = [...streamReads.values()];
+        streamReads.clear();
+        return reads;
+      },
       onCursor: (cursor) => {
         const first = liveFrom === undefined;
         liveFrom = cursor;
@@ -144,6 +153,9 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     live$,
     latest$,
     liveFrom: () => liveFrom,
+    readOnOwn: (block) => {
+      streamReads.set(`${block.number}:${block.hash}`, block);
+    },
     report,
   };
 

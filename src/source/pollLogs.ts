@@ -58,6 +58,12 @@ export interface PollLogsConfig extends ProvenRangeReader {
    * its streams. Default: the poller's own {@link requestLatestBlock}.
    */
   readonly latest$?: Observable<RpcBlockHeader>;
+  /**
+   * Takes (and forgets) the blocks that streams read on their own, with the hashes they
+   * read them at: a history read made before the poller anchored anything below it. Each
+   * tick checks those below its cursor, and rewinds below one a reorg replaced since.
+   */
+  readonly takeStreamReads?: () => readonly BlockAnchor[];
   /** Test hook: told the poller's state after every tick. */
   readonly inspect?: (state: { readonly cursor: number | undefined; readonly anchors: number }) => void;
 }
@@ -148,6 +154,27 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
       );
     };
 
+    /**
+     * Checks the blocks streams read on their own against the chain, lowest first: the
+     * first one a reorg replaced is rewound below, as a replaced anchor is (a block the
+     * poller never anchored: a reorg of it before the poller's anchors stood goes unseen
+     * otherwise). Blocks at or above the cursor by then are left to the poller's own read.
+     */
+    const verifyStreamReads = (
+      reads: readonly BlockAnchor[],
+      head: RpcBlockHeader,
+      known: readonly (RpcBlockHeader | null)[],
+    ): Observable<never> =>
+      from([...reads].sort((a, b) => a.number - b.number)).pipe(
+        concatMap((read) =>
+          read.number >= (cursor ?? 0)
+            ? EMPTY
+            : hashAt(read.number, known).pipe(map((hash) => (hash === read.hash ? undefined : read))),
+        ),
+        find((read): read is BlockAnchor => read !== undefined),
+        concatMap((replaced) => (replaced === undefined ? EMPTY : rewind(replaced, head))),
+      );
+
     /** Reads `[cursor, end]` (end's header fetched first) and anchors the chain at `end`. */
     const readUpTo = (end: RpcBlockHeader): Observable<ReadLogBatch> => {
       const start = cursor ?? end.number + 1;
@@ -193,8 +220,14 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
     /** One tick's work; `known` are headers this tick already fetched. */
     const poll = (head: RpcBlockHeader, known: readonly RpcBlockHeader[] = []): Observable<ReadLogBatch> => {
       const confirmed = head.number - config.confirmations;
-      // The same head as last tick: nothing new, unless a re-read was left for this tick.
-      if (head.hash === lastHeadHash && (cursor === undefined || cursor > confirmed)) return EMPTY;
+      // What streams read on their own since the last check, below the cursor (above it, the
+      // poller's own read comes later and is newer). Taken once the poller has a cursor.
+      const streamReads =
+        cursor === undefined ? [] : (config.takeStreamReads?.() ?? []).filter((read) => read.number < (cursor ?? 0));
+      // The same head as last tick: nothing new, unless a re-read was left for this tick, or
+      // stream reads are to be checked.
+      if (head.hash === lastHeadHash && (cursor === undefined || cursor > confirmed) && streamReads.length === 0)
+        return EMPTY;
       tickHead = head.number;
       const endHeader$ = confirmed === head.number ? of(head) : header(confirmed);
 
@@ -241,12 +274,14 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
       return (readable ? endHeader$ : of(null)).pipe(
         concatMap((end) => {
           if (readable && end === null) return throwError(() => new ChainMoved());
-          const verify$ =
+          const verify$ = concat(
             check && anchor !== undefined
               ? hashAt(anchor.number, [head, end, ...known]).pipe(
                   concatMap((hash) => (hash === anchor.hash ? EMPTY : rewind(anchor, head))),
                 )
-              : EMPTY;
+              : EMPTY,
+            verifyStreamReads(streamReads, head, [head, end, ...known]),
+          );
           // After a rewind there may be something to read even if there was not before.
           const read$ = defer(() => {
             if (cursor === undefined) return EMPTY;

@@ -1,7 +1,8 @@
-import { EMPTY, type Observable, concatMap, map, of } from 'rxjs';
+import { EMPTY, type Observable, concatMap, map, of, tap } from 'rxjs';
 import type { RpcBlockHeader } from '../codecs/RpcBlockHeader.js';
 import type { NexusEvent } from '../events/NexusEvent.js';
 import { normalizeAddress } from '../internal/address.js';
+import type { BlockAnchor } from '../source/BlockHashWindow.js';
 import type { BlockSpan } from '../source/BlockSpan.js';
 import type { ReadLogBatch } from '../source/LogBatch.js';
 import type { NexusBloom } from '../source/NexusBloom.js';
@@ -35,6 +36,8 @@ export interface StreamContext extends RequestContext {
   readonly latest$: Observable<RpcBlockHeader>;
   /** The first block the shared poller delivers next, while it runs. */
   readonly liveFrom: () => number | undefined;
+  /** Told the last block of every history read (as read), for the poller to check against reorgs. */
+  readonly readOnOwn: (block: BlockAnchor) => void;
   /** The client's history reads, shared by its streams. */
   readonly history: SharedHistory;
   /** The client's one shared poller. */
@@ -72,7 +75,12 @@ export function nexusEventStream<E extends NexusEvent>(
     from > to
       ? EMPTY
       : (top === undefined ? requestKnownBlock(context, to) : of(top)).pipe(
-          concatMap((header) => context.history.read(from, to, header)),
+          concatMap((header) =>
+            context.history.read(from, to, header).pipe(
+              // Once the range is delivered: its last block as this read saw it.
+              tap({ complete: () => context.readOnOwn({ number: header.number, hash: header.hash }) }),
+            ),
+          ),
           map(inScope),
         );
   // Every log here passed the shape check (routeLogBatch, once per batch for the client).

@@ -208,14 +208,11 @@ const POLLER_STARTS_ABOVE_A_JOINED_STREAM: Run = {
 };
 
 /**
- * Found by this property on CI (Node 24), NOT fixed yet: streams backfill to block 2 before
- * the poller starts; the chain is cut back below it, regrows an empty block 2, is cut again
- * and regrows a block 2 with an event of the scope. The backfill read block 2 while it was
- * the empty one, the poller's first anchor is above it (block 3), so no anchor of the poller
- * ever checks block 2 and the event is never delivered. (Re-reading the blocks below a
- * backfill the poller did not anchor, fresh, at the first live batch fixes this case but
- * blocks a stream whose re-read names a block a later reorg cut away: a lagging-node retry
- * until the chain regrows. Left for the next session.)
+ * Found by this property on CI (Node 24): streams backfill to block 2 before the poller
+ * starts; the chain is cut back below it, regrows an empty block 2, is cut again and regrows
+ * a block 2 with an event of the scope. The backfill read block 2 while it was the empty
+ * one, and the poller's first anchor is above it: the poller now checks the last block of
+ * every history read (as read) and rewinds below one a reorg replaced.
  */
 const CUT_BACK_THEN_REINCLUDED: Run = {
   steps: [
@@ -229,28 +226,10 @@ const CUT_BACK_THEN_REINCLUDED: Run = {
   confirmations: 1,
 };
 
-/**
- * Whether `run` reorganizes the chain within the first two poll intervals, before the
- * poller's first anchor may stand (its first tick fails when the chain moves under it):
- * the case of the known bug. The fixed example above (POLLER_STARTS_ABOVE_A_JOINED_STREAM)
- * is of this kind and passes.
- */
-function reorgsBeforeThePollerAnchors(run: Run): boolean {
-  let at = 0;
-  return run.steps.some((step) => {
-    at += step.wait;
-    return step.kind === 'reorg' && at < 2 * POLL;
-  });
-}
-
 describe('withRemovals: the fold of a stream is the canonical chain (property, on an in-memory chain)', () => {
   it('after random histories of mined blocks and reorgs (shorter, equal, longer; transactions dropped, moved, added), at random poll timing, each withRemovals stream folds to exactly the canonical events of its scope, never delivering a key it holds nor removing one it does not', () => {
     fc.assert(
       fc.property(runArb, (run) => {
-        // The known bug below (CUT_BACK_THEN_REINCLUDED): a reorg before the poller's first
-        // anchor can replace blocks a backfill read, unseen. Its runs are set aside here
-        // until it is fixed; the failing spec below keeps it in view.
-        fc.pre(!reorgsBeforeThePollerAnchors(run));
         const { folds, plain, expected, failures, diagnostics } = play(run);
         expect(failures).toEqual([]);
         folds.forEach((fold, i) => {
@@ -263,16 +242,8 @@ describe('withRemovals: the fold of a stream is the canonical chain (property, o
       }),
       {
         numRuns: Number(process.env['PROP_RUNS'] ?? 150),
-        examples: [[POLLER_STARTS_ABOVE_A_JOINED_STREAM]],
+        examples: [[POLLER_STARTS_ABOVE_A_JOINED_STREAM], [CUT_BACK_THEN_REINCLUDED]],
       },
     );
-  });
-
-  // A known bug, kept as a specification: this test passes while the stream still misses
-  // the event, and fails (to be turned into a plain test) once it is fixed.
-  it.failing('KNOWN BUG: a block the backfill read before the poller anchored anything, replaced after', () => {
-    const { folds, expected, failures } = play(CUT_BACK_THEN_REINCLUDED);
-    expect(failures).toEqual([]);
-    folds.forEach((fold, i) => expect(fold.view()).toEqual(expected[i]));
   });
 });
