@@ -137,8 +137,12 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     }),
   ).pipe(
     map((batch) => routeLogBatch(batch, report)),
-    // Every stream rides the poller: when it stops, no stream is left to need the history.
-    finalize(() => history.clear()),
+    // Every stream rides the poller: when it stops, no stream is left to need the history,
+    // nor a read of it checked (a later poller starts afresh).
+    finalize(() => {
+      history.clear();
+      streamReads.clear();
+    }),
     share(),
   );
 
