@@ -110,9 +110,9 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     share({ connector: () => new ReplaySubject<RpcBlockHeader>(1) }),
   );
   let liveFrom: number | undefined;
-  // Blocks streams read on their own (the ends of history reads), for the poller to check:
-  // distinct (number, hash) pairs, until its next tick takes them.
-  const streamReads = new Map<string, BlockAnchor>();
+  // Blocks streams read on their own (the ends of history reads), until the poller's next
+  // tick takes them to check.
+  const streamReads: BlockAnchor[] = [];
   // The poller's first cursor, as an empty batch ending just below it: a stream whose
   // backfill stopped lower (its head was older) reads the blocks between at once, instead
   // of when the poller next delivers (on a chain that mines on demand, maybe never).
@@ -124,11 +124,7 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
       pollInterval: resolved.pollInterval,
       confirmations: resolved.confirmations,
       latest$,
-      takeStreamReads: () => {
-        const reads = [...streamReads.values()];
-        streamReads.clear();
-        return reads;
-      },
+      takeStreamReads: () => streamReads.splice(0),
       onCursor: (cursor) => {
         const first = liveFrom === undefined;
         liveFrom = cursor;
@@ -141,7 +137,7 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     // nor a read of it checked (a later poller starts afresh).
     finalize(() => {
       history.clear();
-      streamReads.clear();
+      streamReads.length = 0;
     }),
     share(),
   );
@@ -158,7 +154,7 @@ export function createNexusEvents(options: NexusEventsOptions): NexusEvents {
     latest$,
     liveFrom: () => liveFrom,
     readOnOwn: (block) => {
-      streamReads.set(`${block.number}:${block.hash}`, block);
+      streamReads.push(block);
     },
     report,
   };

@@ -107,6 +107,8 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
     // Never rewind below an explicit start: blocks below it were not asked for.
     const floor = config.fromBlock ?? 0;
     let startAnchored = config.fromBlock === undefined || config.fromBlock === 0;
+    // Streams' own reads not yet checked against the chain (see `takeStreamReads`).
+    const uncheckedReads = new Map<string, BlockAnchor>();
 
     const header = (number: number): Observable<RpcBlockHeader | null> =>
       number < 0 ? of(null) : requestBlock(config, number);
@@ -169,10 +171,21 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
         concatMap((read) =>
           read.number >= (cursor ?? 0)
             ? EMPTY
-            : hashAt(read.number, known).pipe(map((hash) => (hash === read.hash ? undefined : read))),
+            : hashAt(read.number, known).pipe(
+                map((hash) => {
+                  if (hash !== read.hash) return read;
+                  uncheckedReads.delete(anchorKey(read));
+                  return undefined;
+                }),
+              ),
         ),
         find((read): read is BlockAnchor => read !== undefined),
-        concatMap((replaced) => (replaced === undefined ? EMPTY : rewind(replaced, head))),
+        concatMap((replaced) => {
+          if (replaced === undefined) return EMPTY;
+          // Those below were checked; the rest lie above the rewound cursor: read again anyway.
+          uncheckedReads.clear();
+          return rewind(replaced, head);
+        }),
       );
 
     /** Reads `[cursor, end]` (end's header fetched first) and anchors the chain at `end`. */
@@ -220,10 +233,15 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
     /** One tick's work; `known` are headers this tick already fetched. */
     const poll = (head: RpcBlockHeader, known: readonly RpcBlockHeader[] = []): Observable<ReadLogBatch> => {
       const confirmed = head.number - config.confirmations;
-      // What streams read on their own since the last check, below the cursor (above it, the
-      // poller's own read comes later and is newer). Taken once the poller has a cursor.
-      const streamReads =
-        cursor === undefined ? [] : (config.takeStreamReads?.() ?? []).filter((read) => read.number < (cursor ?? 0));
+      // What streams read on their own and no tick has checked yet, below the cursor (above
+      // it, the poller's own read comes later and is newer). Taken once the poller has a
+      // cursor, and kept until checked: a tick that ends early (the chain moved, a lagging
+      // node) leaves them for the next.
+      if (cursor !== undefined) {
+        for (const read of config.takeStreamReads?.() ?? []) uncheckedReads.set(anchorKey(read), read);
+        for (const [key, read] of uncheckedReads) if (read.number >= cursor) uncheckedReads.delete(key);
+      }
+      const streamReads = [...uncheckedReads.values()];
       // The same head as last tick: nothing new, unless a re-read was left for this tick, or
       // stream reads are to be checked.
       if (head.hash === lastHeadHash && (cursor === undefined || cursor > confirmed) && streamReads.length === 0)
@@ -334,4 +352,9 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
       }),
     );
   });
+}
+
+/** One key per (block, hash). */
+function anchorKey(anchor: BlockAnchor): string {
+  return `${anchor.number}:${anchor.hash}`;
 }
