@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import { readLogsAnswer } from '../codecs/readLogsAnswer.js';
 import type { NexusRpc } from './NexusRpc.js';
 import { jsonRpcCalls } from './jsonRpcCalls.js';
 
@@ -33,7 +34,8 @@ interface JsonRpcAnswer {
  * `fetch` (Node.js ≥ 18, browsers), one call per HTTP request. Compared with an ethers
  * `JsonRpcProvider` it decodes answers with the platform's native UTF-8 and JSON
  * parsers (ethers decodes UTF-8 in JavaScript, which dominates the cost of a large
- * `eth_getLogs`), has no retry or batching of its own to hide failures from the
+ * `eth_getLogs`), reads the usual `eth_getLogs` answer straight from its bytes into
+ * checked logs (readLogsAnswer: no JSON tree to build and validate again), has no retry or batching of its own to hide failures from the
  * library's, and aborts the HTTP request when its subscriber unsubscribes or after
  * `timeout` ms.
  */
@@ -52,7 +54,10 @@ export function httpRpc(url: string, timeout: number): NexusRpc {
         signal: controller.signal,
       })
         .then(async (response) => {
-          const body = await response.text();
+          const bytes = new Uint8Array(await response.arrayBuffer());
+          const logs = response.ok ? readGetLogsAnswer(method, params, bytes) : undefined;
+          if (logs !== undefined) return logs;
+          const body = UTF8.decode(bytes);
           let answer: JsonRpcAnswer | undefined;
           try {
             const parsed: unknown = JSON.parse(body);
@@ -100,6 +105,19 @@ export function httpRpc(url: string, timeout: number): NexusRpc {
     });
 
   return jsonRpcCalls(call);
+}
+
+const UTF8 = new TextDecoder();
+
+/**
+ * The logs of an `eth_getLogs` answer read straight from its bytes (readLogsAnswer), or
+ * undefined for another method or an answer that is not the usual case: then the body is
+ * decoded and parsed as any other.
+ */
+function readGetLogsAnswer(method: string, params: readonly unknown[], bytes: Uint8Array): unknown[] | undefined {
+  if (method !== 'eth_getLogs') return undefined;
+  const address = (params[0] as { readonly address?: unknown } | undefined)?.address;
+  return typeof address === 'string' && /^0x[0-9a-f]{40}$/.test(address) ? readLogsAnswer(bytes, address) : undefined;
 }
 
 /**

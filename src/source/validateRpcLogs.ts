@@ -1,4 +1,5 @@
 import { RpcLog } from '../codecs/RpcLog.js';
+import { isPrevalidated } from '../codecs/prevalidatedLogs.js';
 import { reportErrors } from '../codecs/reportErrors.js';
 import { InvalidRpcResponseError } from '../errors/InvalidRpcResponseError.js';
 import type { NexusDiagnostic } from './NexusDiagnostic.js';
@@ -6,13 +7,15 @@ import type { NexusDiagnostic } from './NexusDiagnostic.js';
 /**
  * Validates the result of `eth_getLogs` at the boundary. A result that is not an array
  * fails the request; a single bad log is skipped and reported, never fatal. The valid
- * logs are returned in chain order (nodes sort them; this does not trust it).
+ * logs are returned in chain order (nodes sort them; this does not trust it). A list the
+ * library's own transport already checked for `address` (readLogsAnswer) is returned as is.
  */
 export function validateRpcLogs(
   result: unknown,
   address: string,
   report: (diagnostic: NexusDiagnostic) => void,
 ): RpcLog[] {
+  if (isPrevalidated(result, address)) return result;
   if (!Array.isArray(result)) {
     throw new InvalidRpcResponseError('eth_getLogs', result, ['expected an array of logs']);
   }
