@@ -439,8 +439,9 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
       `straight to anvil (median reported): **floor** — the recorded \`eth_getLogs\` sent one after another with ` +
       `Node's fetch, each answer decoded with TextDecoder and parsed with JSON.parse, its logs counted; ` +
       `**ogpu-events** — \`createNexusEvents({ rpcUrl, address })\` and the workload's stream with \`take(n)\` until ` +
-      `the last event (the library's own transport, validation, scope match, dedupe, decoding, checksums, frozen ` +
-      `events; whatever it overlaps); **reference** — the recorded requests through ethers ` +
+      `the last event (the library's own transport, which reads the usual eth_getLogs answer straight from its ` +
+      `bytes rather than through TextDecoder and JSON.parse; validation, scope match, dedupe, decoding, checksums, ` +
+      `frozen events; whatever it overlaps); **reference** — the recorded requests through ethers ` +
       `\`JsonRpcProvider.send\` (staticNetwork, batchMaxCount 1). The headline is ogpu-events' wall time over the floor's.`,
     headers: ['workload', 'path', 'median time', 'throughput', 'client CPU (median)', 'eth_getLogs', 'runs (ms)'],
     rows,

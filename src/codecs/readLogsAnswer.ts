@@ -68,7 +68,8 @@ const KEYS: readonly (readonly [Uint8Array, number])[] = (
 
 /** The kept keys by length (`address` for 7; `removed` apart). */
 const KEYS_BY_LENGTH: readonly (readonly [Uint8Array, number] | undefined)[] = (() => {
-  const table: (readonly [Uint8Array, number] | undefined)[] = [];
+  // Dense, so that a lookup by any key length stays in bounds (an out-of-bounds read deoptimises).
+  const table = Array.from({ length: 32 }, (): readonly [Uint8Array, number] | undefined => undefined);
   for (const key of KEYS) if (key[1] !== REMOVED) table[key[0].length] = key;
   return table;
 })();
@@ -438,6 +439,7 @@ class LogsAnswerScan {
   /** The bit of a kept field's key (the last key read, of `length` bytes), or 0 for another key. */
   #fieldBit(length: number): number {
     // The kept keys differ in length but for address/removed, which differ in their first letter.
+    if (length >= KEYS_BY_LENGTH.length) return 0;
     const candidate = length === 7 && this.#b[this.#keyStart] === 0x72 ? REMOVED_KEY : KEYS_BY_LENGTH[length];
     return candidate !== undefined && this.#keyIs(length, candidate[0]) ? candidate[1] : 0;
   }
