@@ -71,14 +71,29 @@ function quantity(u: unknown): number {
   return -1;
 }
 
-/** The fast path: the same rules as {@link RpcLogStructure}, without io-ts' per-field bookkeeping. */
-function parseRpcLog(u: unknown): RpcLog | undefined {
+/**
+ * `u` when it equals `known`, a value already checked and normalised (the previous log's):
+ * then it is a valid value of its field and needs no check; otherwise `check(u)`.
+ */
+function sameOr(u: unknown, known: string | undefined, check: (u: unknown) => string | undefined): string | undefined {
+  return known !== undefined && u === known ? known : check(u);
+}
+
+const hex40 = (u: unknown): string | undefined => hex(u, 40);
+const hex64 = (u: unknown): string | undefined => hex(u, 64);
+
+/**
+ * The fast path: the same rules as {@link RpcLogStructure}, without io-ts' per-field
+ * bookkeeping. A field equal to the same field of `previous` (a log of the same answer that
+ * passed: the same block, transaction, topic or Nexus) is taken from it unchecked.
+ */
+export function parseRpcLog(u: unknown, previous?: RpcLog): RpcLog | undefined {
   if (typeof u !== 'object' || u === null || Array.isArray(u)) return undefined;
   const raw = u as Record<string, unknown>;
-  const address = hex(raw['address'], 40);
+  const address = sameOr(raw['address'], previous?.address, hex40);
   const data = hex(raw['data']);
-  const blockHash = hex(raw['blockHash'], 64);
-  const transactionHash = hex(raw['transactionHash'], 64);
+  const blockHash = sameOr(raw['blockHash'], previous?.blockHash, hex64);
+  const transactionHash = sameOr(raw['transactionHash'], previous?.transactionHash, hex64);
   const blockNumber = quantity(raw['blockNumber']);
   const logIndex = quantity(raw['logIndex']);
   const removed = raw['removed'];
@@ -98,9 +113,10 @@ function parseRpcLog(u: unknown): RpcLog | undefined {
   // The node's own array is kept when every topic is already lower case (the usual case):
   // one allocation less per log. Otherwise a copy gets the normalised topics.
   let topics = rawTopics as string[];
+  const previousTopics = previous?.topics;
   for (let i = 0; i < rawTopics.length; i += 1) {
     const raw: unknown = rawTopics[i];
-    const topic = hex(raw, 64);
+    const topic = sameOr(raw, previousTopics?.[i], hex64);
     if (topic === undefined) return undefined;
     if (topic !== raw) {
       if (topics === rawTopics) topics = rawTopics.slice() as string[];
