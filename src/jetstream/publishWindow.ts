@@ -51,7 +51,12 @@ interface Pending {
   readonly message: OutgoingMessage;
   sentAt: number;
   attempt: number;
+  /** The recovery round it was last sent in (see `#recover`). */
+  round: number;
 }
+
+/** JetStream's guard on order: the message is refused unless the stream's last message has this id. */
+const EXPECTED_LAST_MSG_ID_HEADER = 'Nats-Expected-Last-Msg-Id';
 
 /** A failure worth sending the message again for: no acknowledgement in time, no stream answering. */
 class Unacknowledged extends Error {}
@@ -61,10 +66,19 @@ class Unacknowledged extends Error {}
  * plain publish whose reply subject is one of this window's inbox, so acknowledgements
  * arrive on one subscription and no publish waits for a round trip (the `@nats-io`
  * client's `js.publish` is a request per message, with its own timer and reply mapping:
- * about 7,000 messages a second here, the relay's bottleneck). A message not acknowledged
- * within `timeoutMs` (a broker restarting, an acknowledgement lost) or refused by "no
- * responders" is sent again with the same `Nats-Msg-Id`, so the broker stores it once.
- * A permission refused for a subject of this window ends it with the error `fatal` makes.
+ * about 7,000 messages a second here, the relay's bottleneck).
+ *
+ * Messages are stored in publish order, whatever is lost: each carries
+ * `Nats-Expected-Last-Msg-Id` naming the message published before it, so the broker refuses
+ * it unless that one is the last it stored. A message not stored (no acknowledgement within
+ * `timeoutMs`: a broker restarting, an acknowledgement lost; refused: "no responders", or
+ * any refusal) makes the window send every unacknowledged message again, oldest first, with
+ * the same `Nats-Msg-Id` (the broker drops what it already has, before looking at the
+ * expected id) — the oldest without an expected id, since the broker's last message is then
+ * the one before it or a later one it already has. Without the guard, the messages after a
+ * lost one were stored at once and the lost one after them when it was sent again. Rounds
+ * of sending again back off from 100 ms to 2 s while nothing gets stored. A permission
+ * refused for a subject of this window ends it with the error `fatal` makes.
  */
 export class PublishWindow {
   readonly #nc: NatsConnection;
@@ -86,6 +100,14 @@ export class PublishWindow {
   #next = 0;
   #failure: unknown;
   #stopped = false;
+  /** The id of the last message published: the one the next is sent after. */
+  #tail: string | undefined;
+  /** The current round of sending (see `#recover`); failures of earlier rounds are stale. */
+  #round = 0;
+  /** The next round of sending again, once scheduled. */
+  #recovery: ReturnType<typeof setTimeout> | undefined;
+  /** Rounds in a row without a message of the round stored: the backoff's exponent. */
+  #fruitlessRounds = 0;
   #published = 0;
   #duplicates = 0;
   #lastSequence = 0;
@@ -146,8 +168,9 @@ export class PublishWindow {
 
   #enqueue(message: OutgoingMessage): void {
     const id = this.#next++;
-    this.#pending.set(id, { message, sentAt: 0, attempt: 0 });
-    this.#send(id);
+    this.#pending.set(id, { message, sentAt: 0, attempt: 0, round: this.#round });
+    this.#send(id, this.#tail);
+    this.#tail = message.id;
   }
 
   /**
@@ -182,11 +205,13 @@ export class PublishWindow {
   stop(): void {
     this.#stopped = true;
     clearInterval(this.#sweeper);
+    clearTimeout(this.#recovery);
     this.#subscription.unsubscribe();
     this.#wake();
   }
 
-  #send(id: number): void {
+  /** Sends pending message `id`, to be stored only right after the message with id `after`, if given. */
+  #send(id: number, after: string | undefined): void {
     const pending = this.#pending.get(id);
     if (pending === undefined || this.#stopped) return;
     const { message } = pending;
@@ -194,13 +219,15 @@ export class PublishWindow {
     if (message.headers !== undefined)
       for (const [key, values] of message.headers) for (const v of values) headers.append(key, v);
     headers.set(MSG_ID_HEADER, message.id);
+    if (after !== undefined) headers.set(EXPECTED_LAST_MSG_ID_HEADER, after);
     this.#subjects.add(message.subject);
     pending.sentAt = Date.now();
     pending.attempt += 1;
+    pending.round = this.#round;
     try {
       this.#nc.publish(message.subject, message.data, { reply: `${this.#inbox}.${id}`, headers });
     } catch (error: unknown) {
-      this.#retryLater(id, error);
+      this.#notStored(id, error);
     }
   }
 
@@ -210,21 +237,22 @@ export class PublishWindow {
     if (pending === undefined) return;
     if (msg.data.length === 0) {
       // A status without a body: 503 "no responders" (no stream, or JetStream restarting).
-      this.#retryLater(id, new Unacknowledged(`no JetStream answered for ${pending.message.subject}`));
+      this.#notStored(id, new Unacknowledged(`no JetStream answered for ${pending.message.subject}`));
       return;
     }
     let ack: { seq?: unknown; duplicate?: unknown; error?: { description?: unknown } };
     try {
       ack = msg.json();
     } catch {
-      this.#retryLater(id, new Unacknowledged('an acknowledgement that is not JSON'));
+      this.#notStored(id, new Unacknowledged('an acknowledgement that is not JSON'));
       return;
     }
     if (ack.error !== undefined || typeof ack.seq !== 'number') {
-      this.#retryLater(id, new Unacknowledged(`JetStream refused the message: ${String(ack.error?.description)}`));
+      this.#notStored(id, new Unacknowledged(`JetStream refused the message: ${String(ack.error?.description)}`));
       return;
     }
     this.#pending.delete(id);
+    if (pending.round === this.#round) this.#fruitlessRounds = 0;
     const counted = pending.message.control !== true;
     const duplicate = ack.duplicate === true;
     if (counted) {
@@ -255,25 +283,52 @@ export class PublishWindow {
     }
   }
 
-  #retryLater(id: number, error: unknown): void {
+  /**
+   * Message `id` was not stored. A failure of an earlier round is stale (the message was sent
+   * again since); otherwise a round of sending again is scheduled, after the backoff.
+   */
+  #notStored(id: number, error: unknown): void {
     const pending = this.#pending.get(id);
-    if (pending === undefined) return;
+    if (pending === undefined || pending.round !== this.#round) return;
     const fatal = this.#fatal(error);
     if (fatal !== undefined) {
       this.#fail(fatal);
       return;
     }
     this.#retrying(error);
-    // Sent again by the sweeper once the backoff has passed.
-    pending.sentAt = Date.now() + Math.min(100 * 2 ** Math.min(pending.attempt, 5), 2_000) - this.#timeoutMs;
+    this.#scheduleRecovery(this.#backoff());
   }
 
+  #scheduleRecovery(delay: number): void {
+    if (this.#recovery !== undefined || this.#stopped) return;
+    this.#recovery = setTimeout(() => this.#recover(), delay);
+  }
+
+  #backoff(): number {
+    return this.#fruitlessRounds === 0 ? 0 : Math.min(100 * 2 ** Math.min(this.#fruitlessRounds - 1, 5), 2_000);
+  }
+
+  /** The sweeper: a round of sending again when the oldest message is overdue. */
   #resendOverdue(): void {
-    const overdue = Date.now() - this.#timeoutMs;
+    const oldest = this.#pending.values().next();
+    if (oldest.done === true || oldest.value.sentAt > Date.now() - this.#timeoutMs) return;
+    this.#retrying(new Unacknowledged('no acknowledgement in time'));
+    this.#scheduleRecovery(0);
+  }
+
+  /**
+   * A round of sending again: every unacknowledged message, oldest first, each after the one
+   * before it; the oldest after none (the broker's last message is the one published before
+   * it, or a later one already stored, which the broker will find it has).
+   */
+  #recover(): void {
+    this.#recovery = undefined;
+    this.#round += 1;
+    this.#fruitlessRounds += 1;
+    let after: string | undefined;
     for (const [id, pending] of this.#pending) {
-      if (pending.sentAt > overdue) continue;
-      if (pending.attempt > 0 && pending.sentAt > 0) this.#retrying(new Unacknowledged('no acknowledgement in time'));
-      this.#send(id);
+      this.#send(id, after);
+      after = pending.message.id;
     }
   }
 

@@ -123,6 +123,27 @@ describeWithNats('PublishWindow (the relay publishing into JetStream)', () => {
     expect(await storedNumbers('WINDOW')).toEqual([0]);
   });
 
+  it('never lets a message be stored after one published later: a refused message holds back the rest until it is stored', async () => {
+    // The stream refuses messages above 64 bytes until the test raises its limit: message 1
+    // is refused for a while (as a message lost by a restarting broker is never stored),
+    // while the messages after it could be stored at once.
+    await jsm.streams.delete('WINDOW');
+    await jsm.streams.add({ name: 'WINDOW', subjects: [SUBJECTS], duplicate_window: 60_000_000_000, max_msg_size: 64 });
+    const w = new PublishWindow({ nc, size: 16, timeoutMs: 2_000, fatal: () => undefined, retrying: () => undefined });
+    window = w;
+    const big = (n: number): OutgoingMessage => ({ ...message(n), data: JSON.stringify({ n, pad: 'x'.repeat(100) }) });
+    w.publish(message(0));
+    w.publish(big(1));
+    for (let n = 2; n < 10; n++) w.publish(message(n));
+    const tally = w.acknowledged();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await storedNumbers('WINDOW')).toEqual([0]);
+
+    await jsm.streams.update('WINDOW', { max_msg_size: -1 });
+    await expect(tally).resolves.toMatchObject({ published: 10, duplicates: 0, lastSequence: 10 });
+    expect(await storedNumbers('WINDOW')).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   it('fails publishes and pending barriers with the error `fatal` makes of a refused message', async () => {
     const refused = new Error('refused');
     const w = new PublishWindow({
