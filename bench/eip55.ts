@@ -8,6 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import { getAddress, version as ethersVersion } from 'ethers';
 import { checksumAddress } from 'viem';
 import { eip55Checksum } from '../src/internal/eip55.js';
+import { wasmEip55Checksum } from '../src/internal/eip55Wasm.js';
 import type { BenchOptions, BenchSection } from './BenchSection.js';
 import { formatRatio, median } from './support/stats.js';
 import { createPrng, randomHex } from './support/syntheticLogs.js';
@@ -25,9 +26,22 @@ interface Implementation {
 // Each implementation has a loop of its own, so that its call site sees one function
 // only (V8 optimises a call site per function it has seen there; a shared loop would
 // become polymorphic and favour whichever ran first).
+const wasm = wasmEip55Checksum;
+const USED =
+  wasm === undefined ? 'ogpu-events eip55Checksum (JavaScript; uncached)' : 'ogpu-events wasmEip55Checksum (uncached)';
 const IMPLEMENTATIONS: readonly Implementation[] = [
+  ...(wasm === undefined
+    ? []
+    : [
+        {
+          name: USED,
+          checksumAll: (addresses: readonly string[], output: string[]) => {
+            for (let i = 0; i < addresses.length; i++) output[i] = wasm(addresses[i] as string);
+          },
+        },
+      ]),
   {
-    name: 'ogpu-events eip55Checksum (uncached)',
+    name: 'ogpu-events eip55Checksum (JavaScript; uncached)',
     checksumAll: (addresses, output) => {
       for (let i = 0; i < addresses.length; i++) output[i] = eip55Checksum(addresses[i] as string);
     },
@@ -110,8 +124,12 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
 
   const perSecond = (times: ReadonlyMap<string, number[]>, name: string): number =>
     (n / median(times.get(name) ?? [])) * 1000;
-  const [ours, ethers, viem] = IMPLEMENTATIONS.map((i) => perSecond(wall, i.name)) as [number, number, number];
-  const [oursCpu, ethersCpu, viemCpu] = IMPLEMENTATIONS.map((i) => perSecond(cpu, i.name)) as [number, number, number];
+  const [ours, ethers, viem] = [USED, 'ethers getAddress', 'viem checksumAddress'].map((name) =>
+    perSecond(wall, name),
+  ) as [number, number, number];
+  const [oursCpu, ethersCpu, viemCpu] = [USED, 'ethers getAddress', 'viem checksumAddress'].map((name) =>
+    perSecond(cpu, name),
+  ) as [number, number, number];
   const rows = IMPLEMENTATIONS.map((implementation) => {
     const rate = perSecond(wall, implementation.name);
     const cpuRate = perSecond(cpu, implementation.name);
@@ -132,10 +150,12 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
     method:
       `${repeats} timed passes after one untimed warm-up pass; each pass draws ${formatInt(n)} fresh random addresses ` +
       `(seeded; distinct within and across passes) and every implementation checksums the same ones, one call per ` +
-      `address, in an order that alternates between passes; the median pass is reported, and afterwards the three ` +
-      `results are checked equal. **ogpu-events**: \`eip55Checksum\` from \`src/internal/eip55.ts\`, the uncached ` +
-      `function that \`checksumHex40\` calls on a cache miss (its 65,536-slot table is left out on purpose: the ` +
-      `addresses are all new, as a fresh Task or Response contract is on the chain). **ethers** ${ethersVersion}: ` +
+      `address, in an order that alternates between passes; the median pass is reported, and afterwards the ` +
+      `results are checked equal. **ogpu-events**: the uncached function that \`checksumHex40\` calls on a cache ` +
+      `miss (its 65,536-slot table is left out on purpose: the addresses are all new, as a fresh Task or Response ` +
+      `contract is on the chain): \`wasmEip55Checksum\` (src/internal/eip55Wasm.ts, keccak-f[1600] in WebAssembly, ` +
+      `used wherever the platform runs WebAssembly) and its fallback \`eip55Checksum\` (src/internal/eip55.ts, ` +
+      `JavaScript). **ethers** ${ethersVersion}: ` +
       `\`getAddress('0x' + digits)\`, no cache. **viem** ${viemVersion()}: \`checksumAddress('0x' + digits)\`, whose ` +
       `LRU cache of 8,192 never hits here. Wall time (\`performance.now\`) and this process's CPU time ` +
       `(\`process.cpuUsage\`, which leaves out time slices lost to other processes on a shared machine) are both given.`,
@@ -161,8 +181,9 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
       `ogpu-events vs viem: ${formatRatio(ours / viem)} wall time, ${formatRatio(oursCpu / viemCpu)} CPU time.`,
       'ethers and viem hash with @noble/hashes (general keccak-256 over any bytes, 64-bit lanes as two 32-bit ' +
         'words) and then build the string; ogpu-events runs one keccak-f[1600] specialised to 40 ASCII digits in one ' +
-        'block, over bit-interleaved lanes held in local variables. An address seen before costs ogpu-events a Map ' +
-        'lookup (`checksumHex40`), not measured here.',
+        'block: in WebAssembly over 64-bit lanes (a module assembled at load from the permutation, 24 rounds in a ' +
+        'loop over locals), or in JavaScript over bit-interleaved 32-bit lanes held in local variables. An address ' +
+        'seen before costs ogpu-events a table lookup (`checksumHex40`), not measured here.',
       `All timed passes, wall ms: ${passes(wall)}. CPU ms: ${passes(cpu)}.`,
       `Machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, Node ${process.version}, load average ` +
         `${loadavg()

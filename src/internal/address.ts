@@ -1,6 +1,7 @@
 import { InvalidAddressError } from '../errors/InvalidAddressError.js';
 import { ChecksumTable } from './ChecksumTable.js';
 import { eip55Checksum } from './eip55.js';
+import { wasmEip55Checksum } from './eip55Wasm.js';
 
 /** A valid address in the two forms the library works with. */
 export interface NormalizedAddress {
@@ -16,7 +17,8 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 // Distinct addresses in a busy Nexus stream number in the thousands; 65,536 slots of one
 // checksummed string (~60 bytes) bound the table to about 4 MiB however long a stream runs.
-const checksums = new ChecksumTable(16, eip55Checksum);
+// A miss is hashed in WebAssembly where the platform runs it, in JavaScript otherwise.
+const checksums = new ChecksumTable(16, wasmEip55Checksum ?? eip55Checksum);
 
 /**
  * EIP-55 checksum of 40 lower-case hex digits, memoised: an address that recurs (a task's

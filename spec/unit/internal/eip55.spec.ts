@@ -1,12 +1,21 @@
 import fc from 'fast-check';
 import { getAddress } from 'ethers';
 import { eip55Checksum } from '../../../src/internal/eip55';
+import { keccakModuleBytes, wasmEip55Checksum } from '../../../src/internal/eip55Wasm';
 import { keccak256 } from '../../../src/internal/keccak256';
 
 /*
- * The specialised one-block keccak behind EIP-55 against ethers' getAddress, the
- * reference, and against the EIP's own examples (which do not depend on ethers).
+ * The two specialised one-block keccaks behind EIP-55 — WebAssembly where the platform
+ * runs it, JavaScript otherwise — against ethers' getAddress, the reference, against the
+ * general keccak256, and against the EIP's own examples (which do not depend on ethers).
  */
+
+describe('wasmEip55Checksum', () => {
+  it('is available in Node.js, from a module the spec engine accepts', () => {
+    expect(WebAssembly.validate(keccakModuleBytes())).toBe(true);
+    expect(wasmEip55Checksum).toBeInstanceOf(Function);
+  });
+});
 
 const hex40Of = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
@@ -14,12 +23,15 @@ const hex40Of = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex'
 const digits = (alphabet: string): fc.Arbitrary<string> =>
   fc.array(fc.constantFrom(...alphabet), { minLength: 40, maxLength: 40 }).map((chars) => chars.join(''));
 
-describe('eip55Checksum', () => {
+describe.each([
+  ['eip55Checksum (JavaScript)', eip55Checksum],
+  ['wasmEip55Checksum (WebAssembly)', wasmEip55Checksum ?? (() => 'no WebAssembly')],
+])('%s', (_name, checksum: (hex40: string) => string) => {
   it('agrees with ethers getAddress on thousands of random addresses', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), (bytes) => {
         const hex40 = hex40Of(bytes);
-        expect(eip55Checksum(hex40)).toBe(getAddress(`0x${hex40}`));
+        expect(checksum(hex40)).toBe(getAddress(`0x${hex40}`));
       }),
       { numRuns: 5_000 },
     );
@@ -28,7 +40,7 @@ describe('eip55Checksum', () => {
   it('agrees with ethers on addresses of letters only, where every digit has a case to get right', () => {
     fc.assert(
       fc.property(digits('abcdef'), (hex40) => {
-        expect(eip55Checksum(hex40)).toBe(getAddress(`0x${hex40}`));
+        expect(checksum(hex40)).toBe(getAddress(`0x${hex40}`));
       }),
       { numRuns: 1_000 },
     );
@@ -42,7 +54,7 @@ describe('eip55Checksum', () => {
     ['all a', 'a'.repeat(40)],
     ['every digit, twice and a half', '0123456789abcdef'.repeat(3).slice(0, 40)],
   ])('agrees with ethers on %s', (_what, hex40) => {
-    expect(eip55Checksum(hex40)).toBe(getAddress(`0x${hex40}`));
+    expect(checksum(hex40)).toBe(getAddress(`0x${hex40}`));
   });
 
   it.each([
@@ -56,7 +68,7 @@ describe('eip55Checksum', () => {
     '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB',
     '0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb',
   ])('gives the example of EIP-55 %s', (checksummed) => {
-    expect(eip55Checksum(checksummed.slice(2).toLowerCase())).toBe(checksummed);
+    expect(checksum(checksummed.slice(2).toLowerCase())).toBe(checksummed);
   });
 
   it('agrees with the general keccak256 (an independent permutation) on the bits it reads', () => {
@@ -67,7 +79,7 @@ describe('eip55Checksum', () => {
         const expected = [...hex40]
           .map((digit, i) => (((hash[i >> 1] ?? 0) >> (i % 2 === 0 ? 7 : 3)) & 1 ? digit.toUpperCase() : digit))
           .join('');
-        expect(eip55Checksum(hex40)).toBe(`0x${expected}`);
+        expect(checksum(hex40)).toBe(`0x${expected}`);
       }),
       { numRuns: 500 },
     );
@@ -83,7 +95,7 @@ describe('eip55Checksum', () => {
     ['a non-ASCII character', `${'0'.repeat(39)}\u0130`],
     ['a character past the table', `\u{1F600}${'0'.repeat(38)}`],
   ])('throws a RangeError for %s', (_what, value) => {
-    expect(() => eip55Checksum(value)).toThrow(RangeError);
-    expect(() => eip55Checksum(value)).toThrow(JSON.stringify(value));
+    expect(() => checksum(value)).toThrow(RangeError);
+    expect(() => checksum(value)).toThrow(JSON.stringify(value));
   });
 });
