@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { checksumHex40 } from '../internal/address.js';
+import { checksumHex40At } from '../internal/address.js';
 
 /*
  * Codecs for single 32-byte ABI words, given as 64 lower-case hex digits.
@@ -49,7 +49,7 @@ export const AddressWord: WordCodec<string> = wordCodec(
   'address',
   (u): u is string => typeof u === 'string',
   (hex, offset) =>
-    hex.startsWith(ZEROS_24, offset) ? checksumHex40(hex.slice(offset + 24, offset + 64)) : INVALID_WORD,
+    hex.startsWith(ZEROS_24, offset) ? checksumHex40At(hex, offset + 24) : INVALID_WORD,
   () => 'address word must have 12 zero bytes of padding',
   (a) => a.slice(2).toLowerCase().padStart(64, '0'),
 );

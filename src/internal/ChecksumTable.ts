@@ -34,12 +34,24 @@ export class ChecksumTable {
 
   /** The checksummed form of `hex40` (40 lower-case hex digits). */
   get(hex40: string): string {
+    return this.getAt(hex40, 0);
+  }
+
+  /**
+   * The checksummed form of the 40 lower-case hex digits of `text` at `offset` (an address
+   * word inside a log's data): a hit reads them in place; only a miss copies them out, for
+   * the checksum.
+   */
+  getAt(text: string, offset: number): string {
     const slot =
-      (hexDigit(hex40, 0) << 12) | (hexDigit(hex40, 1) << 8) | (hexDigit(hex40, 2) << 4) | hexDigit(hex40, 3);
+      (hexDigit(text, offset) << 12) |
+      (hexDigit(text, offset + 1) << 8) |
+      (hexDigit(text, offset + 2) << 4) |
+      hexDigit(text, offset + 3);
     const index = slot & this.#mask;
     const held = this.#slots[index];
-    if (held !== undefined && sameDigits(held, hex40)) return held;
-    const checksummed = this.#compute(hex40);
+    if (held !== undefined && sameDigits(held, text, offset)) return held;
+    const checksummed = this.#compute(offset === 0 ? text : text.slice(offset, offset + 40));
     this.#slots[index] = checksummed;
     return checksummed;
   }
@@ -51,11 +63,11 @@ function hexDigit(s: string, i: number): number {
   return c <= 57 ? c - 48 : c - 87;
 }
 
-/** Whether the checksummed `0x…` address holds the lower-case digits `hex40`, ignoring case. */
-function sameDigits(checksummed: string, hex40: string): boolean {
+/** Whether the checksummed `0x…` address holds the lower-case digits of `text` at `offset`, ignoring case. */
+function sameDigits(checksummed: string, text: string, offset: number): boolean {
   for (let i = 39; i >= 0; i -= 1) {
     // Lower-casing an ASCII letter sets bit 5; digits have it set already.
-    if ((checksummed.charCodeAt(i + 2) | 0x20) !== hex40.charCodeAt(i)) return false;
+    if ((checksummed.charCodeAt(i + 2) | 0x20) !== text.charCodeAt(offset + i)) return false;
   }
   return true;
 }

@@ -29,6 +29,14 @@ export function checksumHex40(hex40: string): string {
 }
 
 /**
+ * {@link checksumHex40} of the 40 lower-case hex digits of `text` at `offset` (an address
+ * word in a log's data), without copying them out unless they must be hashed.
+ */
+export function checksumHex40At(text: string, offset: number): string {
+  return checksums.getAt(text, offset);
+}
+
+/**
  * Validates a user-supplied address: 0x and 40 hex digits; a mixed-case address must
  * carry a correct EIP-55 checksum. Throws {@link InvalidAddressError} naming `parameter`.
  */

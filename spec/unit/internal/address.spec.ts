@@ -153,6 +153,20 @@ describe('ChecksumTable', () => {
     );
   });
 
+  it('reads the digits of an address word in place (getAt), hashing only on a miss, and agrees with get', () => {
+    const { compute, calls } = counted();
+    const table = new ChecksumTable(16, compute);
+    const fc2 = digits('fc20', '9e');
+    const word = (hex40: string): string => `0x${'0'.repeat(24)}${hex40}${'1'.repeat(64)}`;
+    expect(table.getAt(word(fc2), 26)).toBe(getAddress(`0x${fc2}`));
+    expect(table.getAt(`${'7'.repeat(64)}${word(fc2)}`, 90)).toBe(getAddress(`0x${fc2}`)); // a hit, further in
+    expect(table.get(fc2)).toBe(getAddress(`0x${fc2}`));
+    expect(calls).toEqual([fc2]);
+    const other = digits('fc20', '01'); // same slot, other address: hashed from its own digits
+    expect(table.getAt(word(other), 26)).toBe(getAddress(`0x${other}`));
+    expect(calls).toEqual([fc2, other]);
+  });
+
   it('refuses an index size outside 1 to 16 bits, naming it', () => {
     expect(() => new ChecksumTable(0, eip55Checksum)).toThrow(/from 1 to 16, got 0/);
     expect(() => new ChecksumTable(17, eip55Checksum)).toThrow(/got 17/);
