@@ -130,6 +130,12 @@ export function readLogsAnswer(body: Uint8Array, address: string): RpcLog[] | un
   }
 }
 
+/** A hash value of the previous log and where its bytes start in the body. */
+interface LastHash {
+  text: string;
+  at: number;
+}
+
 class LogsAnswerScan {
   readonly #b: Uint8Array;
   /** The body as a Node Buffer, to make strings from (undefined in browsers). */
@@ -138,13 +144,10 @@ class LogsAnswerScan {
   readonly #addressBytes: Uint8Array;
   #p = 0;
   #keyStart = 0;
-  // The previous log's kept strings and where their bytes start, to reuse an equal value.
-  #topic0 = '';
-  #topic0At = -1;
-  #blockHash = '';
-  #blockHashAt = -1;
-  #transactionHash = '';
-  #transactionHashAt = -1;
+  // The previous log's topic0, block hash and transaction hash, to reuse an equal value.
+  readonly #topic0: LastHash = { text: '', at: -1 };
+  readonly #blockHash: LastHash = { text: '', at: -1 };
+  readonly #transactionHash: LastHash = { text: '', at: -1 };
 
   constructor(body: Uint8Array, address: string) {
     this.#b = body;
@@ -227,22 +230,12 @@ class LogsAnswerScan {
           case BLOCK_NUMBER:
             blockNumber = this.#quantity();
             break;
-          case BLOCK_HASH: {
-            this.#skipSpace();
-            const start = this.#p + 1;
-            blockHash = this.#reuse(this.#blockHash, this.#blockHashAt) ?? this.#hexString(64);
-            this.#blockHash = blockHash;
-            this.#blockHashAt = start;
+          case BLOCK_HASH:
+            blockHash = this.#hash(this.#blockHash);
             break;
-          }
-          case TRANSACTION_HASH: {
-            this.#skipSpace();
-            const start = this.#p + 1;
-            transactionHash = this.#reuse(this.#transactionHash, this.#transactionHashAt) ?? this.#hexString(64);
-            this.#transactionHash = transactionHash;
-            this.#transactionHashAt = start;
+          case TRANSACTION_HASH:
+            transactionHash = this.#hash(this.#transactionHash);
             break;
-          }
           case LOG_INDEX:
             logIndex = this.#quantity();
             break;
@@ -291,16 +284,7 @@ class LogsAnswerScan {
       return topics;
     }
     for (;;) {
-      if (topics.length === 0) {
-        this.#skipSpace();
-        const start = this.#p + 1;
-        const topic0 = this.#reuse(this.#topic0, this.#topic0At) ?? this.#hexString(64);
-        this.#topic0 = topic0;
-        this.#topic0At = start;
-        topics.push(topic0);
-      } else {
-        topics.push(this.#hexString(64));
-      }
+      topics.push(topics.length === 0 ? this.#hash(this.#topic0) : this.#hexString(64));
       if (!this.#more(CLOSE_BRACKET)) break;
     }
     this.#expect(CLOSE_BRACKET);
@@ -308,18 +292,26 @@ class LogsAnswerScan {
   }
 
   /**
-   * `previous` when the string value at the cursor has the same 66 bytes as the one at
-   * `previousAt` (where `previous` was read from), the cursor then past it; else undefined.
+   * A 32-byte hex string value: `last`'s string when its bytes are the same as those `last`
+   * was read from (the previous log's), else a new one; `last` then remembers this one.
    */
-  #reuse(previous: string, previousAt: number): string | undefined {
-    if (previousAt < 0) return undefined;
+  #hash(last: LastHash): string {
     const b = this.#b;
     this.#skipSpace();
     const start = this.#p + 1;
-    if (b[this.#p] !== QUOTE || b[start + 66] !== QUOTE) return undefined;
-    for (let i = 0; i < 66; i++) if (b[start + i] !== b[previousAt + i]) return undefined;
-    this.#p = start + 67;
-    return previous;
+    if (last.at >= 0 && b[this.#p] === QUOTE && b[start + 66] === QUOTE && this.#sameBytes(start, last.at, 66)) {
+      this.#p = start + 67;
+    } else {
+      last.text = this.#hexString(64);
+    }
+    last.at = start;
+    return last.text;
+  }
+
+  #sameBytes(a: number, b: number, length: number): boolean {
+    const bytes = this.#b;
+    for (let i = 0; i < length; i++) if (bytes[a + i] !== bytes[b + i]) return false;
+    return true;
   }
 
   /** A `0x` hex string value of `digits` digits (any even number when -1), in lower case. */
