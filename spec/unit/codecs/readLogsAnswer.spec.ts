@@ -64,7 +64,10 @@ const hexDigits = (bytes: number) =>
 const cased = (digits: fc.Arbitrary<string>) =>
   fc.tuple(digits, fc.nat(9)).map(([d, n]) => `0x${n === 0 ? d.toUpperCase() : d}`);
 
-const hashPool = fc.array(hexDigits(32), { minLength: 1, maxLength: 3 });
+/** A few hashes, each with a twin that differs in its last digit only (a reused value must match to the end). */
+const hashPool = fc
+  .array(hexDigits(32), { minLength: 1, maxLength: 3 })
+  .map((hashes) => [...hashes, ...hashes.map((h) => h.slice(0, -1) + (h.endsWith('0') ? '1' : '0'))]);
 
 /** A log a node would send: the Nexus, well-formed, with the extra plain fields of real nodes. */
 interface UsualLog {
@@ -93,7 +96,12 @@ const usualLogs = fc
             address: cased(fc.constant(NEXUS_ADDRESS.slice(2))),
             topics: fc.array(cased(hexDigits(32)), { minLength: 0, maxLength: 3 }),
             // Topic0 from a small pool, so that equal values follow each other.
-            topic0: fc.constantFrom(`0x${'70'.repeat(32)}`, `0x${'7a'.repeat(32)}`, `0x${'7A'.repeat(32)}`),
+            topic0: fc.constantFrom(
+              `0x${'70'.repeat(32)}`,
+              `0x${'70'.repeat(31)}71`,
+              `0x${'7a'.repeat(32)}`,
+              `0x${'7A'.repeat(32)}`,
+            ),
             data: fc.nat(4).chain((words) => cased(hexDigits(32 * words))),
             blockHash: fc.constantFrom(...blockHashes).chain((h) => cased(fc.constant(h))),
             transactionHash: fc.constantFrom(...txHashes).chain((h) => cased(fc.constant(h))),
