@@ -48,8 +48,7 @@ function wordCodec<A>(
 export const AddressWord: WordCodec<string> = wordCodec(
   'address',
   (u): u is string => typeof u === 'string',
-  (hex, offset) =>
-    hex.startsWith(ZEROS_24, offset) ? checksumHex40At(hex, offset + 24) : INVALID_WORD,
+  (hex, offset) => (hex.startsWith(ZEROS_24, offset) ? checksumHex40At(hex, offset + 24) : INVALID_WORD),
   () => 'address word must have 12 zero bytes of padding',
   (a) => a.slice(2).toLowerCase().padStart(64, '0'),
 );
