@@ -180,25 +180,33 @@ class LogsAnswerScan {
     return markPrevalidated(logs, this.#address);
   }
 
+  /** The `result` list: logs in chain order (equal positions allowed, as the ordinary path allows them). */
   #logs(): RpcLog[] {
+    const logs = this.#list(() => this.#log());
+    for (let i = 1; i < logs.length; i++) {
+      const before = logs[i - 1] as RpcLog;
+      const log = logs[i] as RpcLog;
+      if (
+        log.blockNumber < before.blockNumber ||
+        (log.blockNumber === before.blockNumber && log.logIndex < before.logIndex)
+      )
+        throw NOT_USUAL;
+    }
+    return logs;
+  }
+
+  /** `[ item, … ]`, each item read by `item` (told how many came before it). */
+  #list<T>(item: (index: number) => T): T[] {
     this.#expect(OPEN_BRACKET);
-    const logs: RpcLog[] = [];
+    const items: T[] = [];
     if (this.#peek() === CLOSE_BRACKET) {
       this.#p += 1;
-      return logs;
+      return items;
     }
-    let lastBlock = -1;
-    let lastIndex = -1;
-    for (;;) {
-      const log = this.#log();
-      if (log.blockNumber < lastBlock || (log.blockNumber === lastBlock && log.logIndex < lastIndex)) throw NOT_USUAL;
-      lastBlock = log.blockNumber;
-      lastIndex = log.logIndex;
-      logs.push(log);
-      if (!this.#more(CLOSE_BRACKET)) break;
-    }
+    do items.push(item(items.length));
+    while (this.#more(CLOSE_BRACKET));
     this.#expect(CLOSE_BRACKET);
-    return logs;
+    return items;
   }
 
   /** One log object, its fields in any order, unknown ones skipped. */
@@ -222,7 +230,7 @@ class LogsAnswerScan {
             this.#nexusAddress();
             break;
           case TOPICS:
-            topics = this.#topics();
+            topics = this.#list(this.#topic);
             break;
           case DATA:
             data = this.#hexString(-1);
@@ -276,20 +284,7 @@ class LogsAnswerScan {
   }
 
   /** `[ topic, … ]`: 32-byte hex strings; the first reused when equal to the previous log's. */
-  #topics(): string[] {
-    this.#expect(OPEN_BRACKET);
-    const topics: string[] = [];
-    if (this.#peek() === CLOSE_BRACKET) {
-      this.#p += 1;
-      return topics;
-    }
-    for (;;) {
-      topics.push(topics.length === 0 ? this.#hash(this.#topic0) : this.#hexString(64));
-      if (!this.#more(CLOSE_BRACKET)) break;
-    }
-    this.#expect(CLOSE_BRACKET);
-    return topics;
-  }
+  readonly #topic = (index: number): string => (index === 0 ? this.#hash(this.#topic0) : this.#hexString(64));
 
   /**
    * A 32-byte hex string value: `last`'s string when its bytes are the same as those `last`

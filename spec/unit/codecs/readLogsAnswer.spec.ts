@@ -172,6 +172,7 @@ const breakers: readonly ((body: string, at: number) => string)[] = [
   (body) => body.replace(/"blockNumber":\s*"0x[0-9a-fA-F]+"/, '"blockNumber":"0x20000000000000"'), // 14 digits
   (body) => body.replace(/"blockNumber":\s*"0x[0-9a-fA-F]+"/, '"blockNumber":"0x01"'), // leading zero
   (body) => body.replace(/"blockNumber":\s*"0x[0-9a-fA-F]+"/, '"blockNumber":"0x0"'), // out of order, maybe
+  (body) => body.replace(/"logIndex":\s*"0x[0-9a-fA-F]+"/, '"logIndex":"0xfffff"'), // out of order within a block, maybe
   (body) => body.replace(/"address":\s*"0x[0-9a-fA-F]+"/, `"address":"0x${'11'.repeat(20)}"`), // a foreign log
   (body) => body.replace(/"data":/, '"data":"0x","data":'), // a duplicate key
   (body) => body.replace(/"id":/, '"note":"caf\\u00e9","id":'), // an escape in an extra field
