@@ -10,11 +10,16 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `condition` every 20 ms until it holds, failing after `ms` milliseconds. */
-export async function waitFor(condition: () => boolean, ms = 20_000, what = 'condition'): Promise<void> {
+/** Polls `condition` every `everyMs` (20) until it holds, failing after `ms` milliseconds. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  ms = 20_000,
+  what = 'condition',
+  everyMs = 20,
+): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(everyMs);
   }
 }

@@ -5,60 +5,58 @@ import { TaskStatus, type TaskStatusChangedEvent } from 'ogpu-events';
 import { createJetStreamNexusEvents, relayToJetStream } from 'ogpu-events/jetstream';
 import { eventMessages, readStream } from '../../support/jetStreamMessages';
 import { closedLoopbackUrl } from '../../support/loopback';
-import { type NatsServer, describeWithNats, startNatsServer } from '../../support/natsServer';
-import { type TestChain, randomAddress, startTestChain } from '../../support/testChain';
+import { describeWithNats } from '../../support/natsServer';
+import { waitFor } from '../../support/streams';
+import { useChainAndNats } from '../../support/chainAndNats';
+import { randomAddress } from '../../support/testChain';
 
 describeWithNats('JetStream relay and consumers: broker faults and bad input', () => {
-  let chain: TestChain;
-  let nats: NatsServer;
-
-  beforeAll(async () => {
-    [chain, nats] = await Promise.all([startTestChain(), startNatsServer()]);
-  });
-  afterAll(async () => {
-    await Promise.all([chain?.stop(), nats?.stop()]);
-  });
+  const suite = useChainAndNats();
 
   it('loses and doubles nothing when the broker restarts under a running relay and consumer', async () => {
     const STREAM = 'RESTART';
     const task = randomAddress();
-    const start = (await chain.head()) + 1;
+    const start = (await suite.chain.head()) + 1;
     let relayed = -1;
     const relay = relayToJetStream({
-      rpcUrl: chain.url,
-      address: chain.nexusAddress,
-      servers: nats.url,
+      rpcUrl: suite.chain.url,
+      address: suite.chain.nexusAddress,
+      servers: suite.nats.url,
       stream: STREAM,
       fromBlock: start,
       pollInterval: 50,
     }).subscribe((p) => {
       relayed = Math.max(relayed, p.toBlock);
     });
-    const nexus = createJetStreamNexusEvents({ servers: nats.url, stream: STREAM });
+    const nexus = createJetStreamNexusEvents({ servers: suite.nats.url, stream: STREAM });
     const seen: TaskStatusChangedEvent[] = [];
     let failure: unknown;
     const consumer = nexus
       .taskStatusChanged$(task, { fromBlock: start })
       .subscribe({ next: (e) => seen.push(e), error: (e: unknown) => (failure = e) });
     try {
-      for (let i = 0; i < 5; i++) await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
-      await waitUntil(() => seen.length === 5);
+      for (let i = 0; i < 5; i++) await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
+      await waitFor(() => seen.length === 5);
       // Down for a while, with blocks mined meanwhile; then up again on the same port and store.
-      const restarted = nats.restart({ downMs: 1_000 });
-      for (let i = 0; i < 5; i++) await chain.send('emitTaskStatusChanged', task, TaskStatus.RESPONDED);
+      const restarted = suite.nats.restart({ downMs: 1_000 });
+      for (let i = 0; i < 5; i++) await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.RESPONDED);
       await restarted;
-      for (let i = 0; i < 5; i++) await chain.send('emitTaskStatusChanged', task, TaskStatus.FINALIZED);
-      const head = await chain.head();
-      await waitUntil(() => relayed >= head, 30_000);
-      await waitUntil(() => seen.length >= 15, 30_000);
+      for (let i = 0; i < 5; i++) await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.FINALIZED);
+      const head = await suite.chain.head();
+      await waitFor(() => relayed >= head, 30_000);
+      await waitFor(() => seen.length >= 15, 30_000);
       await new Promise((resolve) => setTimeout(resolve, 500));
     } finally {
       consumer.unsubscribe();
       relay.unsubscribe();
     }
     expect(failure).toBeUndefined();
-    const logs = await chain.provider.getLogs({ address: chain.nexusAddress, fromBlock: start, toBlock: 'latest' });
-    const stored = eventMessages(await readStream(nats.url, STREAM));
+    const logs = await suite.chain.provider.getLogs({
+      address: suite.chain.nexusAddress,
+      fromBlock: start,
+      toBlock: 'latest',
+    });
+    const stored = eventMessages(await readStream(suite.nats.url, STREAM));
     expect(stored.map((m) => m.id)).toEqual(logs.map((l) => `${l.transactionHash}:${l.index}:${l.blockHash}`));
     expect(seen.map((e) => e.status)).toEqual([...Array(5).fill(1), ...Array(5).fill(2), ...Array(5).fill(5)]);
     expect(new Set(seen.map((e) => e.transactionHash)).size).toBe(15);
@@ -66,7 +64,7 @@ describeWithNats('JetStream relay and consumers: broker faults and bad input', (
 
   it('fails with BROKER_UNAVAILABLE when no server listens at the URL, for the relay and for a consumer', async () => {
     const url = (await closedLoopbackUrl()).replace('http:', 'nats:');
-    const relay$ = relayToJetStream({ rpcUrl: chain.url, address: chain.nexusAddress, servers: url });
+    const relay$ = relayToJetStream({ rpcUrl: suite.chain.url, address: suite.chain.nexusAddress, servers: url });
     await expect(firstValueFrom(relay$)).rejects.toMatchObject({ code: 'BROKER_UNAVAILABLE' });
     const nexus = createJetStreamNexusEvents({ servers: url });
     await expect(firstValueFrom(nexus.registered$(randomAddress()))).rejects.toMatchObject({
@@ -75,7 +73,7 @@ describeWithNats('JetStream relay and consumers: broker faults and bad input', (
   });
 
   it('refuses, with STREAM_MISMATCH, a stream set up for another chain or another Nexus', async () => {
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect({ servers: suite.nats.url });
     try {
       const jsm = await jetstreamManager(nc);
       // Streams' subjects may not overlap: the earlier spec's stream holds ogpu.31337.>.
@@ -90,32 +88,29 @@ describeWithNats('JetStream relay and consumers: broker faults and bad input', (
       await nc.close();
     }
     for (const stream of ['OTHER_CHAIN', 'OTHER_NEXUS']) {
-      const relay$ = relayToJetStream({ rpcUrl: chain.url, address: chain.nexusAddress, servers: nats.url, stream });
+      const relay$ = relayToJetStream({
+        rpcUrl: suite.chain.url,
+        address: suite.chain.nexusAddress,
+        servers: suite.nats.url,
+        stream,
+      });
       await expect(firstValueFrom(relay$)).rejects.toMatchObject({ code: 'STREAM_MISMATCH', stream });
     }
   });
 
   it('validates the broker options at the call', () => {
-    const chainSide = { rpcUrl: chain.url, address: chain.nexusAddress };
+    const chainSide = { rpcUrl: suite.chain.url, address: suite.chain.nexusAddress };
     expect(() => relayToJetStream({ ...chainSide, servers: 'http://127.0.0.1:4222' })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION', option: 'servers' }),
     );
-    expect(() => relayToJetStream({ ...chainSide, servers: nats.url, stream: 'a.b' })).toThrow(
+    expect(() => relayToJetStream({ ...chainSide, servers: suite.nats.url, stream: 'a.b' })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION', option: 'stream' }),
     );
-    expect(() => relayToJetStream({ ...chainSide, servers: [nats.url, 'ws://127.0.0.1:1'] })).toThrow(
+    expect(() => relayToJetStream({ ...chainSide, servers: [suite.nats.url, 'ws://127.0.0.1:1'] })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION', option: 'servers' }),
     );
-    expect(() => relayToJetStream({ ...chainSide, servers: nats.url, maxPending: 0 })).toThrow(
+    expect(() => relayToJetStream({ ...chainSide, servers: suite.nats.url, maxPending: 0 })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION', option: 'maxPending' }),
     );
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

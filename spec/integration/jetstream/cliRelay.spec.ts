@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { type NatsServer, describeWithNats, startNatsServer } from '../../support/natsServer';
-import { type TestChain, randomAddress, startTestChain } from '../../support/testChain';
+import { describeWithNats } from '../../support/natsServer';
+import { useChainAndNats } from '../../support/chainAndNats';
+import { randomAddress } from '../../support/testChain';
 
 // Runs the real command (src/cli/run.ts through tsx) against anvil, MockNexus and nats-server.
 const root = resolve(__dirname, '../../..');
@@ -48,48 +49,40 @@ function runCli(args: readonly string[]): Run {
 }
 
 describeWithNats('ogpu-events relay, and watch --nats', () => {
-  let chain: TestChain;
-  let nats: NatsServer;
-
-  beforeAll(async () => {
-    [chain, nats] = await Promise.all([startTestChain(), startNatsServer()]);
-  });
-  afterAll(async () => {
-    await Promise.all([chain?.stop(), nats?.stop()]);
-  });
+  const suite = useChainAndNats();
 
   it('relays until SIGTERM (exit 0), and watch --nats prints the task’s statuses through it', async () => {
     const task = randomAddress();
-    const start = (await chain.head()) + 1;
+    const start = (await suite.chain.head()) + 1;
     const relay = runCli([
       'relay',
       '--rpc',
-      chain.url,
+      suite.chain.url,
       '--nexus',
-      chain.nexusAddress,
+      suite.chain.nexusAddress,
       '--nats',
-      nats.url,
+      suite.nats.url,
       '--from-block',
       String(start),
       '--poll-interval',
       '100',
     ]);
-    await chain.send('publishTask', task, randomAddress());
+    await suite.chain.send('publishTask', task, randomAddress());
     await relay.waitFor('stderr', /relayed blocks \d+\.\.\d+: 2 stored/);
     const watch = runCli([
       'watch',
       'taskStatusChanged',
       task,
       '--nats',
-      nats.url,
+      suite.nats.url,
       '--from-block',
       String(start),
       '--until-status',
       'FINALIZED',
     ]);
     await watch.waitFor('stdout', 'NEW');
-    await chain.send('attempt', task, randomAddress(), 1n);
-    await chain.send('confirmResponse', task, randomAddress());
+    await suite.chain.send('attempt', task, randomAddress(), 1n);
+    await suite.chain.send('confirmResponse', task, randomAddress());
     expect(await watch.exit).toBe(0);
     expect(watch.stdout().trim().split('\n')).toHaveLength(3);
     expect(watch.stdout()).toMatch(/FINALIZED/);

@@ -1,48 +1,25 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { type Subscription, firstValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, take, toArray } from 'rxjs';
 import { type NexusDiagnostic, TaskStatus, TaskStatusChangedEvent } from 'ogpu-events';
-import { type RelayProgress, createJetStreamNexusEvents, relayToJetStream } from 'ogpu-events/jetstream';
-import { type NatsServer, describeWithNats, startNatsServer } from '../../support/natsServer';
-import { type TestChain, randomAddress, startTestChain } from '../../support/testChain';
+import { createJetStreamNexusEvents } from 'ogpu-events/jetstream';
+import { describeWithNats } from '../../support/natsServer';
+import { waitFor } from '../../support/streams';
+import { type SuiteRelay, useChainAndNats } from '../../support/chainAndNats';
+import { randomAddress } from '../../support/testChain';
 import { STREAM_BLOCK_DIP } from '../../../src/jetstream/startSequence';
 
 describeWithNats('createJetStreamNexusEvents', () => {
-  let chain: TestChain;
-  let nats: NatsServer;
-  let relay: Subscription;
-  let relayed = -1;
+  const suite = useChainAndNats();
   const STREAM = 'CONSUMERS';
-
-  beforeAll(async () => {
-    [chain, nats] = await Promise.all([startTestChain(), startNatsServer()]);
-  });
-  afterAll(async () => {
-    relay?.unsubscribe();
-    await Promise.all([chain?.stop(), nats?.stop()]);
-  });
+  let relay: SuiteRelay | undefined;
 
   const startRelay = async (): Promise<void> => {
-    relay = relayToJetStream({
-      rpcUrl: chain.url,
-      address: chain.nexusAddress,
-      servers: nats.url,
-      stream: STREAM,
-      fromBlock: 0,
-      pollInterval: 50,
-    }).subscribe((p: RelayProgress) => {
-      relayed = Math.max(relayed, p.toBlock);
-    });
+    relay = await suite.startRelay({ stream: STREAM, fromBlock: 0 });
   };
-  const relayedUpTo = async (block: number): Promise<void> => {
-    const deadline = Date.now() + 20_000;
-    while (relayed < block) {
-      if (Date.now() > deadline) throw new Error(`relay did not reach block ${block}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const relayedUpTo = (block: number): Promise<void> => relay!.reached(block);
   const consumers = async (): Promise<number> => {
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect({ servers: suite.nats.url });
     try {
       return (await (await jetstreamManager(nc)).streams.info(STREAM)).state.consumer_count;
     } finally {
@@ -51,14 +28,14 @@ describeWithNats('createJetStreamNexusEvents', () => {
   };
 
   it('waits, saying so, for a stream no relay has created yet, then delivers from it', async () => {
-    const nexus = createJetStreamNexusEvents({ servers: nats.url, stream: STREAM });
+    const nexus = createJetStreamNexusEvents({ servers: suite.nats.url, stream: STREAM });
     const diagnostics: NexusDiagnostic[] = [];
     nexus.diagnostics$.subscribe((d) => diagnostics.push(d));
     const task = randomAddress();
     const first = firstValueFrom(nexus.taskStatusChanged$(task, { fromBlock: 0 }));
-    await waitUntil(() => diagnostics.some((d) => d.kind === 'broker-wait' && d.waitingFor === 'stream'));
+    await waitFor(() => diagnostics.some((d) => d.kind === 'broker-wait' && d.waitingFor === 'stream'));
     await startRelay();
-    await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
+    await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
     const event = await first;
     expect(event).toBeInstanceOf(TaskStatusChangedEvent);
     expect(Object.isFrozen(event)).toBe(true);
@@ -69,18 +46,18 @@ describeWithNats('createJetStreamNexusEvents', () => {
   it('replays a subject from fromBlock, then follows live, with no gap and no repeat', async () => {
     const task = randomAddress();
     const other = randomAddress();
-    const early = await chain.send('emitTaskStatusChanged', task, TaskStatus.NEW);
-    await chain.send('emitTaskStatusChanged', other, TaskStatus.NEW);
-    const second = await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
+    const early = await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.NEW);
+    await suite.chain.send('emitTaskStatusChanged', other, TaskStatus.NEW);
+    const second = await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
     await relayedUpTo(second.blockNumber);
-    const nexus = createJetStreamNexusEvents({ servers: nats.url, stream: STREAM });
+    const nexus = createJetStreamNexusEvents({ servers: suite.nats.url, stream: STREAM });
     const all = firstValueFrom(
       nexus.taskStatusChanged$(task, { fromBlock: early.blockNumber }).pipe(take(4), toArray()),
     );
-    await chain.send('emitTaskStatusChanged', task, TaskStatus.RESPONDED);
-    await chain.send('emitTaskStatusChanged', other, TaskStatus.RESPONDED);
-    await chain.send('emitTaskStatusChanged', task, TaskStatus.FINALIZED);
-    await chain.send('emitTaskStatusChanged', task, TaskStatus.CANCELED);
+    await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.RESPONDED);
+    await suite.chain.send('emitTaskStatusChanged', other, TaskStatus.RESPONDED);
+    await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.FINALIZED);
+    await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.CANCELED);
     const events = await all;
     expect(events.map((e) => e.status)).toEqual([
       TaskStatus.NEW,
@@ -93,17 +70,17 @@ describeWithNats('createJetStreamNexusEvents', () => {
 
   it('starts a replay on the server near fromBlock: the stream below it is not sent to the reader', async () => {
     const task = randomAddress();
-    const early = await chain.send('emitManyStatuses', task, TaskStatus.NEW, 40);
-    await chain.mine(STREAM_BLOCK_DIP + 100);
-    const late = await chain.send('emitManyStatuses', task, TaskStatus.ATTEMPTED, 3);
+    const early = await suite.chain.send('emitManyStatuses', task, TaskStatus.NEW, 40);
+    await suite.chain.mine(STREAM_BLOCK_DIP + 100);
+    const late = await suite.chain.send('emitManyStatuses', task, TaskStatus.ATTEMPTED, 3);
     await relayedUpTo(late.blockNumber);
-    const nc = await connect({ servers: nats.url });
-    const nexus = createJetStreamNexusEvents({ servers: nats.url, stream: STREAM });
+    const nc = await connect({ servers: suite.nats.url });
+    const nexus = createJetStreamNexusEvents({ servers: suite.nats.url, stream: STREAM });
     const events: TaskStatusChangedEvent[] = [];
     const reader = nexus.taskStatusChanged$(task, { fromBlock: late.blockNumber }).subscribe((e) => events.push(e));
     try {
       const jsm = await jetstreamManager(nc);
-      await waitUntil(() => events.length === 3);
+      await waitFor(() => events.length === 3);
       expect(events.map((e) => [e.blockNumber, e.status])).toEqual(
         Array.from({ length: 3 }, () => [late.blockNumber, TaskStatus.ATTEMPTED]),
       );
@@ -131,29 +108,29 @@ describeWithNats('createJetStreamNexusEvents', () => {
 
   it('without fromBlock, delivers only events published after subscribing', async () => {
     const task = randomAddress();
-    const before = await chain.send('emitTaskStatusChanged', task, TaskStatus.NEW);
+    const before = await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.NEW);
     await relayedUpTo(before.blockNumber);
-    const nexus = createJetStreamNexusEvents({ servers: nats.url, stream: STREAM });
+    const nexus = createJetStreamNexusEvents({ servers: suite.nats.url, stream: STREAM });
     const next = firstValueFrom(nexus.taskStatusChanged$(task));
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
+    await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
     expect((await next).status).toBe(TaskStatus.ATTEMPTED);
   });
 
   it('filters on the server: the consumer it creates has the subject of its task, and is deleted on unsubscribe', async () => {
     const task = randomAddress();
-    const nexus = createJetStreamNexusEvents({ servers: nats.url, stream: STREAM });
+    const nexus = createJetStreamNexusEvents({ servers: suite.nats.url, stream: STREAM });
     const before = await consumers();
     const subscription = nexus.attempted$(task).subscribe();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect({ servers: suite.nats.url });
     try {
       const jsm = await jetstreamManager(nc);
-      await waitUntil(async () => (await jsm.streams.info(STREAM)).state.consumer_count === before + 1);
+      await waitFor(async () => (await jsm.streams.info(STREAM)).state.consumer_count === before + 1);
       const filters: string[] = [];
       for await (const info of jsm.consumers.list(STREAM)) filters.push(info.config.filter_subject ?? '');
       expect(filters).toContain(`ogpu.31337.Attempted.${task.toLowerCase()}`);
       subscription.unsubscribe();
-      await waitUntil(async () => (await jsm.streams.info(STREAM)).state.consumer_count === before);
+      await waitFor(async () => (await jsm.streams.info(STREAM)).state.consumer_count === before);
     } finally {
       await nc.close();
     }
@@ -161,12 +138,12 @@ describeWithNats('createJetStreamNexusEvents', () => {
 
   it('reports a malformed message on diagnostics$, skips it, and goes on', async () => {
     const task = randomAddress();
-    const nexus = createJetStreamNexusEvents({ servers: nats.url, stream: STREAM });
+    const nexus = createJetStreamNexusEvents({ servers: suite.nats.url, stream: STREAM });
     const diagnostics: NexusDiagnostic[] = [];
     nexus.diagnostics$.subscribe((d) => diagnostics.push(d));
     const next = firstValueFrom(nexus.taskStatusChanged$(task));
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect({ servers: suite.nats.url });
     try {
       const js = jetstream(nc);
       const subject = `ogpu.31337.TaskStatusChanged.${task.toLowerCase()}`;
@@ -189,7 +166,7 @@ describeWithNats('createJetStreamNexusEvents', () => {
     } finally {
       await nc.close();
     }
-    await chain.send('emitTaskStatusChanged', task, TaskStatus.RESPONDED);
+    await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.RESPONDED);
     expect((await next).status).toBe(TaskStatus.RESPONDED);
     const invalid = diagnostics.filter((d) => d.kind === 'invalid-message');
     expect(invalid).toHaveLength(3);
@@ -204,18 +181,10 @@ describeWithNats('createJetStreamNexusEvents', () => {
     expect(() => createJetStreamNexusEvents({ servers: 'http://127.0.0.1:4222' })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION' }),
     );
-    const nexus = createJetStreamNexusEvents({ servers: nats.url });
+    const nexus = createJetStreamNexusEvents({ servers: suite.nats.url });
     expect(() => nexus.taskPublished$('0x1234')).toThrow(expect.objectContaining({ code: 'INVALID_ADDRESS' }));
     expect(() => nexus.taskPublished$(randomAddress(), { fromBlock: -1 })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION' }),
     );
   });
 });
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

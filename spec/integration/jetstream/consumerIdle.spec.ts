@@ -5,11 +5,12 @@
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { Subscription } from 'rxjs';
 import { type NexusDiagnostic, TaskStatus, type TaskStatusChangedEvent } from 'ogpu-events';
-import { createJetStreamNexusEvents, relayToJetStream } from 'ogpu-events/jetstream';
-import { type NatsServer, describeWithNats, startNatsServer } from '../../support/natsServer';
-import { type TestChain, randomAddress, startTestChain } from '../../support/testChain';
+import { createJetStreamNexusEvents } from 'ogpu-events/jetstream';
+import { describeWithNats } from '../../support/natsServer';
+import { waitFor } from '../../support/streams';
+import { useChainAndNats } from '../../support/chainAndNats';
+import { randomAddress } from '../../support/testChain';
 
 const STREAM = 'IDLE_READERS';
 const READERS = 200;
@@ -17,28 +18,13 @@ const READERS = 200;
 const SILENCE_MS = 40_000;
 
 describeWithNats('JetStream readers through a long silence', () => {
-  let chain: TestChain;
-  let nats: NatsServer;
-  let relay: Subscription;
-
+  const suite = useChainAndNats();
   beforeAll(async () => {
-    [chain, nats] = await Promise.all([startTestChain(), startNatsServer()]);
-    relay = relayToJetStream({
-      rpcUrl: chain.url,
-      address: chain.nexusAddress,
-      servers: nats.url,
-      stream: STREAM,
-      fromBlock: (await chain.head()) + 1,
-      pollInterval: 100,
-    }).subscribe();
-  });
-  afterAll(async () => {
-    relay?.unsubscribe();
-    await Promise.all([chain?.stop(), nats?.stop()]);
+    await suite.startRelay({ stream: STREAM, pollInterval: 100 });
   });
 
   const consumerCount = async (): Promise<number> => {
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect({ servers: suite.nats.url });
     try {
       return (await (await jetstreamManager(nc)).streams.info(STREAM)).state.consumer_count;
     } finally {
@@ -48,7 +34,7 @@ describeWithNats('JetStream readers through a long silence', () => {
 
   /** The distinct `inactive_threshold`s (ns) of the stream's consumers. */
   const inactiveThresholds = async (): Promise<number[]> => {
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect({ servers: suite.nats.url });
     try {
       const thresholds = new Set<number>();
       for await (const info of (await jetstreamManager(nc)).consumers.list(STREAM)) {
@@ -61,7 +47,7 @@ describeWithNats('JetStream readers through a long silence', () => {
   };
 
   it(`keeps ${READERS} idle readers' consumers through ${SILENCE_MS / 1000} s without messages, and delivers at once after`, async () => {
-    const nexus = createJetStreamNexusEvents({ servers: nats.url, stream: STREAM });
+    const nexus = createJetStreamNexusEvents({ servers: suite.nats.url, stream: STREAM });
     const diagnostics: NexusDiagnostic[] = [];
     const watching = nexus.diagnostics$.subscribe((d) => diagnostics.push(d));
     const tasks = Array.from({ length: READERS }, () => randomAddress());
@@ -69,7 +55,7 @@ describeWithNats('JetStream readers through a long silence', () => {
     const readers = tasks.map((task) => nexus.taskStatusChanged$(task).subscribe((e) => received.set(task, e)));
     try {
       // The stream exists once the relay made it; every reader then has its consumer.
-      await waitUntil(async () => (await consumerCount().catch(() => 0)) === READERS, 30_000);
+      await waitFor(async () => (await consumerCount().catch(() => 0)) === READERS, 30_000);
 
       // The server deletes a consumer whose last pull is older than its inactive threshold:
       // the threshold must stay far above the pull expiry (10 s), or an idle reader loses
@@ -82,8 +68,8 @@ describeWithNats('JetStream readers through a long silence', () => {
       // One event for a sample of the readers: each arrives within seconds, not after the
       // 30-45 s a reader whose consumer was deleted takes to notice and make a new one.
       const sample = [0, 49, 99, 149, 199].map((i) => tasks[i] as string);
-      for (const task of sample) await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
-      await waitUntil(() => sample.every((task) => received.has(task)), 10_000);
+      for (const task of sample) await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
+      await waitFor(() => sample.every((task) => received.has(task)), 10_000);
       expect(sample.map((task) => received.get(task)?.task.toLowerCase())).toEqual(sample.map((t) => t.toLowerCase()));
       expect(received.size).toBe(sample.length);
       expect(diagnostics.filter((d) => d.kind === 'broker-wait' && d.waitingFor === 'consumer')).toEqual([]);
@@ -93,11 +79,3 @@ describeWithNats('JetStream readers through a long silence', () => {
     }
   }, 120_000);
 });
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms: ${condition.toString()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -4,9 +4,10 @@ import { connect } from '@nats-io/transport-node';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { createJetStreamNexusEvents } from 'ogpu-events/jetstream';
 import { eventMessages, readStream } from '../../support/jetStreamMessages';
-import { type NatsServer, describeWithNats, startNatsServer } from '../../support/natsServer';
+import { describeWithNats } from '../../support/natsServer';
+import { useChainAndNats } from '../../support/chainAndNats';
 import { type RelayProcess, startRelayProcess } from '../../support/relayProcess';
-import { type TestChain, randomAddress, startTestChain } from '../../support/testChain';
+import { randomAddress } from '../../support/testChain';
 
 const STREAM = 'EXACTLY_ONCE';
 const BURST = 1_000;
@@ -14,17 +15,12 @@ const BURST = 1_000;
 const DUPLICATE_WINDOW = 500;
 
 describeWithNats('relayToJetStream: exactly once across SIGKILL and restarts', () => {
-  let chain: TestChain;
-  let nats: NatsServer;
+  const suite = useChainAndNats();
   let watcher: NatsConnection;
 
   beforeAll(async () => {
-    [chain, nats] = await Promise.all([startTestChain(), startNatsServer()]);
-    watcher = await connect({ servers: nats.url });
-  });
-  afterAll(async () => {
-    await watcher?.close();
-    await Promise.all([chain?.stop(), nats?.stop()]);
+    watcher = await connect({ servers: suite.nats.url });
+    suite.beforeStopping(() => watcher.close());
   });
 
   const storedMessages = async (): Promise<number> => {
@@ -55,11 +51,11 @@ describeWithNats('relayToJetStream: exactly once across SIGKILL and restarts', (
   it('stores every event once and delivers each once, in order, though the relay is killed mid-block twice', async () => {
     const task = randomAddress();
     const source = randomAddress();
-    const start = (await chain.head()) + 1;
+    const start = (await suite.chain.head()) + 1;
     const options = {
-      rpcUrl: chain.url,
-      address: chain.nexusAddress,
-      servers: nats.url,
+      rpcUrl: suite.chain.url,
+      address: suite.chain.nexusAddress,
+      servers: suite.nats.url,
       stream: STREAM,
       fromBlock: start,
       pollInterval: 50,
@@ -68,8 +64,8 @@ describeWithNats('relayToJetStream: exactly once across SIGKILL and restarts', (
     };
 
     // A block of a thousand events, then lifecycles over many blocks.
-    await chain.send('emitManyStatuses', task, 1, BURST);
-    for (let i = 0; i < 10; i++) await chain.send('publishTask', randomAddress(), source);
+    await suite.chain.send('emitManyStatuses', task, 1, BURST);
+    for (let i = 0; i < 10; i++) await suite.chain.send('publishTask', randomAddress(), source);
 
     // 1. Killed before its first checkpoint, in the middle of the burst block.
     const first = startRelayProcess(options);
@@ -80,32 +76,36 @@ describeWithNats('relayToJetStream: exactly once across SIGKILL and restarts', (
 
     // 2. Restarted: catches up, then is killed in the middle of a later burst.
     const second = startRelayProcess(options);
-    await second.reached(await chain.head());
+    await second.reached(await suite.chain.head());
     const before = await storedMessages();
     // Watching before the burst is mined: the relay stores it within milliseconds.
     await watcher.flush();
     const killed = killMidBurst(second, task);
     // Sent without parsing the receipt: ethers decoding a thousand logs would hold up this
     // process's event loop (and the kill) for longer than the relay takes to store them.
-    await chain.nexus.getFunction('emitManyStatuses')(task, 2, BURST);
+    await suite.chain.nexus.getFunction('emitManyStatuses')(task, 2, BURST);
     const storedAtSecondKill = await killed;
     expect(storedAtSecondKill - before).toBeLessThan(BURST);
 
     // 3. Blocks mined while it is down, and a restart after more than the duplicate window.
-    await chain.send('emitManyStatuses', task, 5, BURST);
-    for (let i = 0; i < 10; i++) await chain.send('emitTaskStatusChanged', task, 3);
+    await suite.chain.send('emitManyStatuses', task, 5, BURST);
+    for (let i = 0; i < 10; i++) await suite.chain.send('emitTaskStatusChanged', task, 3);
     await new Promise((resolve) => setTimeout(resolve, 2 * DUPLICATE_WINDOW));
     const third = startRelayProcess(options);
     try {
-      await third.reached(await chain.head());
+      await third.reached(await suite.chain.head());
     } finally {
       await third.kill();
     }
 
     // The stream holds exactly the chain's logs, each once.
-    const logs = await chain.provider.getLogs({ address: chain.nexusAddress, fromBlock: start, toBlock: 'latest' });
+    const logs = await suite.chain.provider.getLogs({
+      address: suite.chain.nexusAddress,
+      fromBlock: start,
+      toBlock: 'latest',
+    });
     const onChain = logs.map((log) => `${log.transactionHash}:${log.index}:${log.blockHash}`);
-    const stored = eventMessages(await readStream(nats.url, STREAM));
+    const stored = eventMessages(await readStream(suite.nats.url, STREAM));
     expect(stored.length).toBe(onChain.length);
     expect(new Set(stored.map((m) => m.id))).toEqual(new Set(onChain));
     expect(onChain.length).toBe(3 * BURST + 10 + 10 + 10);
@@ -115,7 +115,7 @@ describeWithNats('relayToJetStream: exactly once across SIGKILL and restarts', (
     expect(positions).toEqual(sorted);
 
     // A consumer sees each of the task's events once, in order.
-    const nexus = createJetStreamNexusEvents({ servers: nats.url, stream: STREAM });
+    const nexus = createJetStreamNexusEvents({ servers: suite.nats.url, stream: STREAM });
     const expected = stored.filter((m) => m.subject.endsWith(task.toLowerCase()));
     const events = await firstValueFrom(
       nexus.taskStatusChanged$(task, { fromBlock: start }).pipe(take(expected.length), toArray()),

@@ -1,36 +1,25 @@
 import type { Subscription } from 'rxjs';
 import { TaskStatus, type TaskStatusChangedEvent } from 'ogpu-events';
-import { createJetStreamNexusEvents, relayToJetStream } from 'ogpu-events/jetstream';
+import { createJetStreamNexusEvents } from 'ogpu-events/jetstream';
 import { FaultyRpcProxy } from '../../support/FaultyRpcProxy';
-import { type NatsServer, describeWithNats, startNatsServer } from '../../support/natsServer';
+import { describeWithNats } from '../../support/natsServer';
+import { waitFor } from '../../support/streams';
+import { useChainAndNats } from '../../support/chainAndNats';
 import { isHeadRequest } from '../../support/reorgs';
-import { type TestChain, randomAddress, startTestChain } from '../../support/testChain';
+import { randomAddress } from '../../support/testChain';
 
 const CLIENTS = 3;
 const PER_CLIENT = 100;
 const WITH_EVENTS = 30;
 
 describeWithNats('fan-out: hundreds of subscriptions on one relay', () => {
-  let chain: TestChain;
-  let nats: NatsServer;
+  const suite = useChainAndNats();
   let proxy: FaultyRpcProxy;
-  let relay: Subscription;
 
   beforeAll(async () => {
-    [chain, nats] = await Promise.all([startTestChain(), startNatsServer()]);
-    proxy = await new FaultyRpcProxy(chain.url).start();
-    relay = relayToJetStream({
-      rpcUrl: proxy.url,
-      address: chain.nexusAddress,
-      servers: nats.url,
-      fromBlock: (await chain.head()) + 1,
-      pollInterval: 200,
-    }).subscribe();
-  });
-  afterAll(async () => {
-    relay?.unsubscribe();
-    await proxy?.stop();
-    await Promise.all([chain?.stop(), nats?.stop()]);
+    proxy = await new FaultyRpcProxy(suite.chain.url).start();
+    suite.beforeStopping(() => proxy.stop());
+    await suite.startRelay({ rpcUrl: proxy.url, pollInterval: 200 });
   });
 
   it('delivers each task its own events once, while the chain sees only the relay: at most 2 requests a tick', async () => {
@@ -38,7 +27,7 @@ describeWithNats('fan-out: hundreds of subscriptions on one relay', () => {
     const received = new Map<string, TaskStatusChangedEvent[]>(tasks.map((t) => [t, []]));
     const subscriptions: Subscription[] = [];
     for (let c = 0; c < CLIENTS; c++) {
-      const nexus = createJetStreamNexusEvents({ servers: nats.url });
+      const nexus = createJetStreamNexusEvents({ servers: suite.nats.url });
       for (const task of tasks.slice(c * PER_CLIENT, (c + 1) * PER_CLIENT)) {
         subscriptions.push(
           nexus.taskStatusChanged$(task, { fromBlock: 0 }).subscribe((e) => received.get(task)!.push(e)),
@@ -47,8 +36,8 @@ describeWithNats('fan-out: hundreds of subscriptions on one relay', () => {
     }
     try {
       const busy = tasks.filter((_, i) => i % (tasks.length / WITH_EVENTS) === 0);
-      for (const task of busy) await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
-      await waitUntil(() => busy.every((t) => received.get(t)!.length === 1), 30_000);
+      for (const task of busy) await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
+      await waitFor(() => busy.every((t) => received.get(t)!.length === 1), 30_000);
 
       // Idle ticks with every subscription live: count what reaches the chain.
       const from = proxy.calls.length;
@@ -68,11 +57,3 @@ describeWithNats('fan-out: hundreds of subscriptions on one relay', () => {
     }
   }, 180_000);
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -1,12 +1,13 @@
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { type Subscription, firstValueFrom, ignoreElements, timeout } from 'rxjs';
+import { firstValueFrom, ignoreElements, timeout } from 'rxjs';
 import { TaskStatus, TaskStatusChangedEvent } from 'ogpu-events';
 import { createJetStreamNexusEvents, relayToJetStream } from 'ogpu-events/jetstream';
 import { eventMessages, readStream } from '../../support/jetStreamMessages';
 import { natsRoles } from '../../support/natsRoles';
+import { type SuiteRelay, useChainAndNats } from '../../support/chainAndNats';
 import { type NatsServer, type NatsUser, describeWithNats, startNatsServer } from '../../support/natsServer';
-import { type TestChain, randomAddress, startTestChain } from '../../support/testChain';
+import { randomAddress } from '../../support/testChain';
 
 const STREAM = 'OGPU_NEXUS';
 
@@ -34,58 +35,35 @@ function olderReader(): NatsUser {
 }
 
 describeWithNats('JetStream with users: a publishing relay and a read-only consumer', () => {
-  let chain: TestChain;
-  let nats: NatsServer;
-  let relay: Subscription;
-  let relayed = -1;
-  let relayFailure: unknown;
+  const suite = useChainAndNats({
+    users: [...natsRoles(STREAM, 31337, { relay: 'relay-secret', reader: 'reader-secret' }), olderReader()],
+  });
+  let relay: SuiteRelay;
   const withUser = (user: string, password: string): string =>
-    nats.url.replace('nats://', `nats://${user}:${password}@`);
+    suite.nats.url.replace('nats://', `nats://${user}:${password}@`);
 
   beforeAll(async () => {
-    [chain, nats] = await Promise.all([
-      startTestChain(),
-      startNatsServer({
-        users: [...natsRoles(STREAM, 31337, { relay: 'relay-secret', reader: 'reader-secret' }), olderReader()],
-      }),
-    ]);
-    // Pinned start: with "new blocks only", a relay slow to connect (a loaded machine) began
-    // above the first test's transaction and never published it.
-    const fromBlock = (await chain.head()) + 1;
-    relay = relayToJetStream({
-      rpcUrl: chain.url,
-      address: chain.nexusAddress,
-      servers: withUser('relay', 'relay-secret'),
-      pollInterval: 50,
-      fromBlock,
-    }).subscribe({
-      next: (p) => {
-        relayed = Math.max(relayed, p.toBlock);
-      },
-      error: (error: unknown) => (relayFailure = error),
-    });
-  });
-  afterAll(async () => {
-    relay?.unsubscribe();
-    await Promise.all([chain?.stop(), nats?.stop()]);
+    // Pinned start (the fixture's default): with "new blocks only", a relay slow to connect
+    // (a loaded machine) began above the first test's transaction and never published it.
+    relay = await suite.startRelay({ servers: withUser('relay', 'relay-secret') });
   });
 
   it('the relay user publishes, and the read-only user consumes (credentials in the URL)', async () => {
     const task = randomAddress();
     const nexus = createJetStreamNexusEvents({ servers: withUser('reader', 'reader-secret') });
-    const start = (await chain.head()) + 1;
-    const sent = await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
+    const start = (await suite.chain.head()) + 1;
+    const sent = await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
     const event = await firstValueFrom(nexus.taskStatusChanged$(task, { fromBlock: start }).pipe(timeout(30_000)));
     expect(event).toBeInstanceOf(TaskStatusChangedEvent);
     expect(event.transactionHash).toBe(sent.hash);
-    expect(relayFailure).toBeUndefined();
+    expect(relay.failure()).toBeUndefined();
   });
 
   it('a read-only user without STREAM.MSG.GET still replays from fromBlock (from the start of the subject)', async () => {
     const task = randomAddress();
-    const start = (await chain.head()) + 1;
-    await chain.send('emitTaskStatusChanged', task, TaskStatus.NEW);
-    const second = await chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
+    const start = (await suite.chain.head()) + 1;
+    await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.NEW);
+    const second = await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.ATTEMPTED);
     const nexus = createJetStreamNexusEvents({ servers: withUser('older', 'older-secret') });
     const events = await firstValueFrom(
       nexus.taskStatusChanged$(task, { fromBlock: second.blockNumber }).pipe(timeout(30_000)),
@@ -96,7 +74,7 @@ describeWithNats('JetStream with users: a publishing relay and a read-only consu
 
   it('the read-only user cannot publish onto an event subject', async () => {
     const task = randomAddress();
-    const nc = await connect({ servers: nats.url, user: 'reader', pass: 'reader-secret' });
+    const nc = await connect({ servers: suite.nats.url, user: 'reader', pass: 'reader-secret' });
     try {
       const forged = JSON.stringify({ eventName: 'TaskStatusChanged', task, status: TaskStatus.FINALIZED });
       await expect(
@@ -105,7 +83,7 @@ describeWithNats('JetStream with users: a publishing relay and a read-only consu
     } finally {
       await nc.close().catch(() => undefined);
     }
-    const stored = eventMessages(await readStream(nats.url, STREAM, { user: 'relay', pass: 'relay-secret' }));
+    const stored = eventMessages(await readStream(suite.nats.url, STREAM, { user: 'relay', pass: 'relay-secret' }));
     expect(stored.filter((m) => m.subject.endsWith(task.toLowerCase()))).toEqual([]);
   });
 
@@ -115,7 +93,13 @@ describeWithNats('JetStream with users: a publishing relay and a read-only consu
       code: 'BROKER_AUTHENTICATION_FAILED',
       name: 'BrokerAuthenticationError',
     });
-    const options = { rpcUrl: chain.url, address: chain.nexusAddress, servers: nats.url, user: 'relay', pass: 'nope' };
+    const options = {
+      rpcUrl: suite.chain.url,
+      address: suite.chain.nexusAddress,
+      servers: suite.nats.url,
+      user: 'relay',
+      pass: 'nope',
+    };
     await expect(firstValueFrom(relayToJetStream(options))).rejects.toMatchObject({
       code: 'BROKER_AUTHENTICATION_FAILED',
     });
@@ -123,8 +107,8 @@ describeWithNats('JetStream with users: a publishing relay and a read-only consu
 
   it('the read-only user cannot run a relay: BROKER_PERMISSION_DENIED, not a relay that waits forever', async () => {
     const options = {
-      rpcUrl: chain.url,
-      address: chain.nexusAddress,
+      rpcUrl: suite.chain.url,
+      address: suite.chain.nexusAddress,
       servers: withUser('reader', 'reader-secret'),
       fromBlock: 0,
       pollInterval: 50,
@@ -135,7 +119,7 @@ describeWithNats('JetStream with users: a publishing relay and a read-only consu
     const failure = expect(
       firstValueFrom(relayToJetStream(options).pipe(ignoreElements(), timeout(30_000))),
     ).rejects.toMatchObject({ code: 'BROKER_PERMISSION_DENIED' });
-    await chain.send('emitTaskStatusChanged', randomAddress(), TaskStatus.ATTEMPTED);
+    await suite.chain.send('emitTaskStatusChanged', randomAddress(), TaskStatus.ATTEMPTED);
     await failure;
   });
 
@@ -149,12 +133,12 @@ describeWithNats('JetStream with users: a publishing relay and a read-only consu
     afterAll(() => narrowNats?.stop());
 
     it('fails with BROKER_PERMISSION_DENIED naming the stream, instead of retrying forever', async () => {
-      const start = (await chain.head()) + 1;
-      await chain.send('emitRegistered', randomAddress(), 1n, randomAddress(), 1);
-      await chain.send('emitTaskStatusChanged', randomAddress(), TaskStatus.ATTEMPTED);
+      const start = (await suite.chain.head()) + 1;
+      await suite.chain.send('emitRegistered', randomAddress(), 1n, randomAddress(), 1);
+      await suite.chain.send('emitTaskStatusChanged', randomAddress(), TaskStatus.ATTEMPTED);
       const options = {
-        rpcUrl: chain.url,
-        address: chain.nexusAddress,
+        rpcUrl: suite.chain.url,
+        address: suite.chain.nexusAddress,
         servers: narrowNats.url.replace('nats://', 'nats://narrow:narrow-secret@'),
         fromBlock: start,
         pollInterval: 50,

@@ -2,47 +2,41 @@ import type { Subscription } from 'rxjs';
 import { TaskStatus } from 'ogpu-events';
 import { type RelayProgress, relayToJetStream } from 'ogpu-events/jetstream';
 import { type StoredMessage, eventMessages, readStream } from '../../support/jetStreamMessages';
-import { type NatsServer, describeWithNats, startNatsServer } from '../../support/natsServer';
-import { type TestChain, randomAddress, startTestChain } from '../../support/testChain';
+import { describeWithNats } from '../../support/natsServer';
+import { waitFor } from '../../support/streams';
+import { useChainAndNats } from '../../support/chainAndNats';
+import { randomAddress } from '../../support/testChain';
 
 describeWithNats('relayToJetStream', () => {
-  let chain: TestChain;
-  let nats: NatsServer;
-
-  beforeAll(async () => {
-    [chain, nats] = await Promise.all([startTestChain(), startNatsServer()]);
-  });
-  afterAll(async () => {
-    await Promise.all([chain?.stop(), nats?.stop()]);
-  });
+  const suite = useChainAndNats();
 
   it('publishes each event of a lifecycle once, on its subject, with toJSON() as payload and a message id', async () => {
     const source = randomAddress();
     const provider = randomAddress();
     const task = randomAddress();
     const response = randomAddress();
-    const start = await chain.head();
+    const start = await suite.chain.head();
     const progress: RelayProgress[] = [];
     const relay$ = relayToJetStream({
-      rpcUrl: chain.url,
-      address: chain.nexusAddress,
-      servers: nats.url,
+      rpcUrl: suite.chain.url,
+      address: suite.chain.nexusAddress,
+      servers: suite.nats.url,
       stream: 'LIFECYCLE',
       fromBlock: start + 1,
       pollInterval: 50,
     });
     const subscription: Subscription = relay$.subscribe((p) => progress.push(p));
     try {
-      await chain.send('register', provider, source, 3);
-      await chain.send('publishTask', task, source);
-      await chain.send('attempt', task, provider, 10n ** 18n);
-      await chain.send('submitResponse', task, response);
-      const last = await chain.send('confirmResponse', task, response);
+      await suite.chain.send('register', provider, source, 3);
+      await suite.chain.send('publishTask', task, source);
+      await suite.chain.send('attempt', task, provider, 10n ** 18n);
+      await suite.chain.send('submitResponse', task, response);
+      const last = await suite.chain.send('confirmResponse', task, response);
       await waitFor(() => progress.some((p) => p.toBlock >= last.blockNumber));
     } finally {
       subscription.unsubscribe();
     }
-    const events = eventMessages(await readStream(nats.url, 'LIFECYCLE'));
+    const events = eventMessages(await readStream(suite.nats.url, 'LIFECYCLE'));
     const lower = (a: string): string => a.toLowerCase();
     expect(events.map((m) => m.subject)).toEqual([
       `ogpu.31337.Registered.${lower(source)}`,
@@ -75,11 +69,3 @@ describeWithNats('relayToJetStream', () => {
     expect(progress.reduce((n, p) => n + p.published, 0)).toBe(10);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

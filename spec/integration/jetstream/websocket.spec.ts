@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Subscription } from 'rxjs';
 import { TaskStatus } from 'ogpu-events';
-import { relayToJetStream } from 'ogpu-events/jetstream';
-import { type NatsServer, describeWithNats, startNatsServer } from '../../support/natsServer';
-import { type TestChain, randomAddress, startTestChain } from '../../support/testChain';
+import { describeWithNats } from '../../support/natsServer';
+import { useChainAndNats } from '../../support/chainAndNats';
+import { randomAddress } from '../../support/testChain';
 
 /** A Node.js with a global WebSocket (22 or later): this one, or one CI unpacked from the registry. */
 function nodeWithWebSocket(): string | undefined {
@@ -24,35 +23,21 @@ if (node === undefined) console.warn('skipping the NATS WebSocket spec: no Node.
 const describeWs = node === undefined ? describe.skip : describeWithNats;
 
 describeWs('createJetStreamNexusEvents over NATS WebSocket (Node.js 22+)', () => {
-  let chain: TestChain;
-  let nats: NatsServer;
-  let relay: Subscription;
-
+  const suite = useChainAndNats({ websocket: true });
   beforeAll(async () => {
-    [chain, nats] = await Promise.all([startTestChain(), startNatsServer({ websocket: true })]);
-    relay = relayToJetStream({
-      rpcUrl: chain.url,
-      address: chain.nexusAddress,
-      servers: nats.url,
-      fromBlock: (await chain.head()) + 1,
-      pollInterval: 50,
-    }).subscribe();
-  });
-  afterAll(async () => {
-    relay?.unsubscribe();
-    await Promise.all([chain?.stop(), nats?.stop()]);
+    await suite.startRelay();
   });
 
   it('delivers a task’s events, replayed and live, to a consumer connected with a ws:// URL', async () => {
     const task = randomAddress();
-    const first = await chain.send('emitTaskStatusChanged', task, TaskStatus.NEW);
+    const first = await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.NEW);
     const child = spawn(
       node!,
       [
         '--import',
         'tsx',
         join(__dirname, '..', '..', 'support', 'wsConsumerChild.ts'),
-        nats.wsUrl!,
+        suite.nats.wsUrl!,
         task,
         String(first.blockNumber),
         '2',
@@ -70,7 +55,7 @@ describeWs('createJetStreamNexusEvents over NATS WebSocket (Node.js 22+)', () =>
         if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no event over WebSocket: ${stderr}`);
         await new Promise((done) => setTimeout(done, 20));
       }
-      await chain.send('emitTaskStatusChanged', task, TaskStatus.FINALIZED);
+      await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.FINALIZED);
       expect(await exit).toBe(0);
     } finally {
       child.kill('SIGKILL');
