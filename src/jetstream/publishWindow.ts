@@ -111,7 +111,6 @@ export class PublishWindow {
   #published = 0;
   #duplicates = 0;
   #lastSequence = 0;
-  readonly #subjects = new Set<string>();
 
   constructor(options: {
     readonly nc: NatsConnection;
@@ -220,7 +219,6 @@ export class PublishWindow {
       for (const [key, values] of message.headers) for (const v of values) headers.append(key, v);
     headers.set(MSG_ID_HEADER, message.id);
     if (after !== undefined) headers.set(EXPECTED_LAST_MSG_ID_HEADER, after);
-    this.#subjects.add(message.subject);
     pending.sentAt = Date.now();
     pending.attempt += 1;
     pending.round = this.#round;
@@ -336,8 +334,17 @@ export class PublishWindow {
     for await (const status of this.#nc.status()) {
       if (this.#stopped) return;
       if (status.type !== 'error' || !(status.error instanceof PermissionViolationError)) continue;
-      if (status.error.operation === 'publish' && this.#subjects.has(status.error.subject)) this.#fail(status.error);
+      // A refused publish is never acknowledged: its message is still pending. (Remembering
+      // every subject sent instead grew without end: each new task is a subject of its own.)
+      const { subject } = status.error;
+      if (status.error.operation === 'publish' && this.#pendingOn(subject)) this.#fail(status.error);
     }
+  }
+
+  /** Whether a message on `subject` waits for its acknowledgement. */
+  #pendingOn(subject: string): boolean {
+    for (const { message } of this.#pending.values()) if (message.subject === subject) return true;
+    return false;
   }
 
   #fail(error: unknown): void {
