@@ -88,244 +88,72 @@ export interface PollLogsConfig extends ProvenRangeReader {
  * The first batch read after a rewind has `rewound: true`.
  */
 export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
-  return defer(() => {
-    const anchors = new BlockHashWindow(REORG_MEMORY_BLOCKS);
-    let cursor = config.fromBlock;
-    // A subscriber may leave in the middle of a delivery: the cursor moves after it, but
-    // nobody is to be told any more.
-    let stopped = false;
-    const setCursor = (next: number): void => {
-      cursor = next;
-      if (!stopped) config.onCursor?.(next);
-    };
-    let lastHeadHash: string | undefined;
-    let rewound = false;
-    // After a rewind: the highest block delivered before it, re-read as one batch.
-    let delivered = -1;
-    // The head of the tick in progress: the chain a rewound batch describes ends there.
-    let tickHead = 0;
-    // Never rewind below an explicit start: blocks below it were not asked for.
-    const floor = config.fromBlock ?? 0;
-    let startAnchored = config.fromBlock === undefined || config.fromBlock === 0;
-    // Streams' own reads not yet checked against the chain (see `takeStreamReads`).
-    const uncheckedReads = new Map<string, BlockAnchor>();
+  return defer(() => new PollLoop(config).run());
+}
 
-    const header = (number: number): Observable<RpcBlockHeader | null> =>
-      number < 0 ? of(null) : requestBlock(config, number);
+/** One subscription's poll loop: its state, and the steps of its ticks. */
+class PollLoop {
+  readonly #config: PollLogsConfig;
+  readonly #anchors = new BlockHashWindow(REORG_MEMORY_BLOCKS);
+  /** The first block to deliver next; `undefined` before the first tick (default start). */
+  #cursor: number | undefined;
+  /** A subscriber may leave in the middle of a delivery: the cursor moves after it, but nobody is told. */
+  #stopped = false;
+  #lastHeadHash: string | undefined;
+  /** A rewind happened, and its first batch is still to come. */
+  #rewound = false;
+  /** After a rewind: the highest block delivered before it, re-read as one batch. */
+  #delivered = -1;
+  /** The head of the tick in progress: the chain a rewound batch describes ends there. */
+  #tickHead = 0;
+  /** Never rewind below an explicit start: blocks below it were not asked for. */
+  readonly #floor: number;
+  /** Whether the block below an explicit start was anchored (or there is no explicit start). */
+  #startAnchored: boolean;
+  /** Streams' own reads not yet checked against the chain (see `takeStreamReads`). */
+  readonly #uncheckedReads = new Map<string, BlockAnchor>();
 
-    /** The current hash of `number`, from headers at hand when possible. */
-    const hashAt = (number: number, known: readonly (RpcBlockHeader | null)[]): Observable<string | null> => {
-      for (const block of known) {
-        if (block === null) continue;
-        if (block.number === number) return of(block.hash);
-        if (block.number === number + 1) return of(block.parentHash);
-      }
-      return header(number).pipe(map((block) => block?.hash ?? null));
-    };
+  constructor(config: PollLogsConfig) {
+    this.#config = config;
+    this.#cursor = config.fromBlock;
+    this.#floor = config.fromBlock ?? 0;
+    this.#startAnchored = config.fromBlock === undefined || config.fromBlock === 0;
+  }
 
-    /** Moves the cursor back above the newest anchor that is still canonical. */
-    const rewind = (replaced: BlockAnchor, head: RpcBlockHeader): Observable<never> => {
-      return from(
-        anchors.newestFirst().filter((anchor) => anchor.number < replaced.number && anchor.number <= head.number),
-      ).pipe(
-        concatMap((anchor) =>
-          header(anchor.number).pipe(map((block) => (block?.hash === anchor.hash ? anchor : undefined))),
+  /**
+   * The code check beside the ticks: it runs beside the first tick rather than before it,
+   * so that the first head request coincides with (and is shared by) the heads of streams
+   * starting now.
+   */
+  run(): Observable<ReadLogBatch> {
+    const config = this.#config;
+    return merge(
+      requestHasCode(config, config.address).pipe(
+        concatMap((hasCode) =>
+          hasCode ? EMPTY : throwError(() => new NexusNotFoundError(checksumHex40(config.address.slice(2)))),
         ),
-        find((anchor): anchor is BlockAnchor => anchor !== undefined),
-        concatMap((ancestor) => {
-          const deeperThanMemory = ancestor === undefined;
-          // No remembered block survived: re-read the last REORG_MEMORY_BLOCKS blocks.
-          const resumeAt = Math.max(
-            floor,
-            ancestor === undefined ? replaced.number - REORG_MEMORY_BLOCKS : ancestor.number + 1,
-          );
-          // Without an ancestor every remembered hash is stale: forget them all.
-          anchors.forgetFrom(ancestor === undefined ? 0 : resumeAt);
-          delivered = (cursor ?? resumeAt) - 1;
-          setCursor(resumeAt);
-          rewound = true;
-          config.report({
-            kind: 'reorg',
-            replacedBlock: replaced.number,
-            replacedHash: replaced.hash,
-            ancestor: resumeAt - 1,
-            deeperThanMemory,
-          });
-          return EMPTY;
-        }),
-      );
-    };
+      ),
+      this.#ticks(),
+    ).pipe(
+      finalize(() => {
+        this.#stopped = true;
+        config.onCursor?.(undefined);
+      }),
+    );
+  }
 
-    /**
-     * Checks the blocks streams read on their own against the chain, lowest first: the
-     * first one a reorg replaced is rewound below, as a replaced anchor is (a block the
-     * poller never anchored: a reorg of it before the poller's anchors stood goes unseen
-     * otherwise). Blocks at or above the cursor by then are left to the poller's own read.
-     */
-    const verifyStreamReads = (
-      reads: readonly BlockAnchor[],
-      head: RpcBlockHeader,
-      known: readonly (RpcBlockHeader | null)[],
-    ): Observable<never> =>
-      from([...reads].sort((a, b) => a.number - b.number)).pipe(
-        concatMap((read) =>
-          read.number >= (cursor ?? 0)
-            ? EMPTY
-            : hashAt(read.number, known).pipe(
-                map((hash) => {
-                  if (hash !== read.hash) return read;
-                  uncheckedReads.delete(anchorKey(read));
-                  return undefined;
-                }),
-              ),
-        ),
-        find((read): read is BlockAnchor => read !== undefined),
-        concatMap((replaced) => {
-          if (replaced === undefined) return EMPTY;
-          // Those below were checked; the rest lie above the rewound cursor: read again anyway.
-          uncheckedReads.clear();
-          return rewind(replaced, head);
-        }),
-      );
-
-    /** Reads `[cursor, end]` (end's header fetched first) and anchors the chain at `end`. */
-    const readUpTo = (end: RpcBlockHeader): Observable<ReadLogBatch> => {
-      const start = cursor ?? end.number + 1;
-      const read$ = readProvenRange(config, start, end);
-      return concat(
-        (rewound ? read$.pipe(coalesceBatches(delivered)) : read$).pipe(
-          map((batch) => {
-            // Until the re-read passes what was delivered before the rewind, blocks above
-            // each batch may still hold replaced events: the batch says how far the chain goes.
-            const recovering = batch.fromBlock <= delivered ? { chainHead: tickHead } : {};
-            if (!rewound) return { ...batch, ...recovering };
-            rewound = false;
-            return { ...batch, rewound: true as const, ...recovering, chainHead: tickHead };
-          }),
-          afterEach((batch) => {
-            setCursor(batch.toBlock + 1);
-          }),
-        ),
-        defer(() => {
-          anchors.remember(end.number, end.hash);
-          config.onAnchor?.(end.number, end.hash);
-          return EMPTY;
-        }),
-      );
-    };
-
-    /**
-     * A rewind with nothing to re-read in this tick: an empty batch that only says that the
-     * chain was replaced above it (streams check what they delivered from there).
-     */
-    const announceRewind = (from: number): Observable<ReadLogBatch> => {
-      rewound = false;
-      return of({
-        fromBlock: from,
-        toBlock: from - 1,
-        logs: [],
-        rewound: true as const,
-        chainHead: tickHead,
-        readAt: nextReadAt(),
-      });
-    };
-
-    /** One tick's work; `known` are headers this tick already fetched. */
-    const poll = (head: RpcBlockHeader, known: readonly RpcBlockHeader[] = []): Observable<ReadLogBatch> => {
-      const confirmed = head.number - config.confirmations;
-      // What streams read on their own and no tick has checked yet, below the cursor (above
-      // it, the poller's own read comes later and is newer). Taken once the poller has a
-      // cursor, and kept until checked: a tick that ends early (the chain moved, a lagging
-      // node) leaves them for the next.
-      if (cursor !== undefined) {
-        for (const read of config.takeStreamReads?.() ?? []) uncheckedReads.set(anchorKey(read), read);
-        for (const [key, read] of uncheckedReads) if (read.number >= cursor) uncheckedReads.delete(key);
-      }
-      const streamReads = [...uncheckedReads.values()];
-      // The same head as last tick: nothing new, unless a re-read was left for this tick, or
-      // stream reads are to be checked.
-      if (head.hash === lastHeadHash && (cursor === undefined || cursor > confirmed) && streamReads.length === 0)
-        return EMPTY;
-      tickHead = head.number;
-      const endHeader$ = confirmed === head.number ? of(head) : header(confirmed);
-
-      if (cursor === undefined) {
-        // Default start: the first unconfirmed block. Anchor the chain just below it, so
-        // that a reorg of what others read before this point is still seen.
-        return endHeader$.pipe(
-          concatMap((end) => {
-            if (end === null && confirmed >= 0) return throwError(() => new ChainMoved());
-            setCursor(Math.max(0, confirmed + 1));
-            if (end !== null) anchors.remember(end.number, end.hash);
-            return EMPTY;
-          }),
-        );
-      }
-
-      // An explicit start is anchored at the block below it (once it exists), so that a
-      // reorg of the first range read is measured against it, not guessed.
-      if (!startAnchored && floor - 1 <= head.number) {
-        return header(floor - 1).pipe(
-          concatMap((block) => {
-            // Gone since the head was read: the chain moved; the next tick tries again.
-            if (block === null) return throwError(() => new ChainMoved());
-            startAnchored = true;
-            if (anchors.size === 0) anchors.remember(block.number, block.hash);
-            return poll(head, [block]);
-          }),
-        );
-      }
-
-      const anchor = anchors.latest;
-      // A head below the last block read that is a block we know unchanged: a lagging
-      // node (or a chain cut back without changes below). Nothing to check or read.
-      if (anchor !== undefined && head.number < anchor.number && anchors.hashOf(head.number) === head.hash) {
-        return EMPTY;
-      }
-      const readable = confirmed >= cursor;
-      // The head changed: check the anchor, even with nothing to read (a replacing chain
-      // may end just above it, with its new blocks not yet confirmed).
-      const check = anchor !== undefined;
-      if (!check && !readable) return EMPTY;
-
-      // The end's header is fetched first: its parent hash may spare the anchor check a request.
-      return (readable ? endHeader$ : of(null)).pipe(
-        concatMap((end) => {
-          if (readable && end === null) return throwError(() => new ChainMoved());
-          const verify$ = concat(
-            check && anchor !== undefined
-              ? hashAt(anchor.number, [head, end, ...known]).pipe(
-                  concatMap((hash) => (hash === anchor.hash ? EMPTY : rewind(anchor, head))),
-                )
-              : EMPTY,
-            verifyStreamReads(streamReads, head, [head, end, ...known]),
-          );
-          // After a rewind there may be something to read even if there was not before.
-          const read$ = defer(() => {
-            if (cursor === undefined) return EMPTY;
-            // After a rewind, the end's header must be older than the check that found the
-            // ancestor (a reorg in between could replace the ancestor unseen): when it was
-            // not fetched before, the re-read waits for the next tick.
-            const endFetchedLate = end === null && confirmed !== head.number;
-            if (confirmed < cursor || (rewound && endFetchedLate)) return rewound ? announceRewind(cursor) : EMPTY;
-            return (end === null ? endHeader$ : of(end)).pipe(
-              concatMap((block) => (block === null ? throwError(() => new ChainMoved()) : readUpTo(block))),
-            );
-          });
-          return concat(verify$, read$);
-        }),
-      );
-    };
-
-    const ticks$ = timer(0, config.pollInterval).pipe(
+  /** A tick every `pollInterval`, dropped while the previous one runs; each polls the head it asked for. */
+  #ticks(): Observable<ReadLogBatch> {
+    const config = this.#config;
+    return timer(0, config.pollInterval).pipe(
       exhaustMap(() =>
         (config.latest$ ?? requestLatestBlock(config)).pipe(
           concatMap((head) =>
             concat(
-              poll(head),
+              this.#poll(head),
               defer(() => {
-                lastHeadHash = head.hash;
-                config.inspect?.({ cursor, anchors: anchors.size });
+                this.#lastHeadHash = head.hash;
+                config.inspect?.({ cursor: this.#cursor, anchors: this.#anchors.size });
                 return EMPTY;
               }),
             ),
@@ -335,23 +163,257 @@ export function pollLogs(config: PollLogsConfig): Observable<ReadLogBatch> {
         ),
       ),
     );
+  }
 
-    // The code check runs beside the first tick rather than before it: the first head
-    // request then coincides with (and is shared by) the heads of streams starting now.
-    return merge(
-      requestHasCode(config, config.address).pipe(
-        concatMap((hasCode) =>
-          hasCode ? EMPTY : throwError(() => new NexusNotFoundError(checksumHex40(config.address.slice(2)))),
-        ),
-      ),
-      ticks$,
-    ).pipe(
-      finalize(() => {
-        stopped = true;
-        config.onCursor?.(undefined);
+  /** One tick's work; `known` are headers this tick already fetched. */
+  #poll(head: RpcBlockHeader, known: readonly RpcBlockHeader[] = []): Observable<ReadLogBatch> {
+    const confirmed = head.number - this.#config.confirmations;
+    const streamReads = this.#streamReadsToCheck();
+    // The same head as last tick: nothing new, unless a re-read was left for this tick, or
+    // stream reads are to be checked.
+    const cursor = this.#cursor;
+    if (head.hash === this.#lastHeadHash && (cursor === undefined || cursor > confirmed) && streamReads.length === 0)
+      return EMPTY;
+    this.#tickHead = head.number;
+    const endHeader$ = confirmed === head.number ? of(head) : this.#header(confirmed);
+    if (cursor === undefined) return this.#startAtFirstUnconfirmed(endHeader$, confirmed);
+    if (!this.#startAnchored && this.#floor - 1 <= head.number) return this.#anchorExplicitStart(head);
+
+    const anchor = this.#anchors.latest;
+    // A head below the last block read that is a block we know unchanged: a lagging
+    // node (or a chain cut back without changes below). Nothing to check or read.
+    if (anchor !== undefined && head.number < anchor.number && this.#anchors.hashOf(head.number) === head.hash) {
+      return EMPTY;
+    }
+    const readable = confirmed >= cursor;
+    // The head changed: check the anchor, even with nothing to read (a replacing chain
+    // may end just above it, with its new blocks not yet confirmed).
+    if (anchor === undefined && !readable) return EMPTY;
+    // The end's header is fetched first: its parent hash may spare the anchor check a request.
+    return (readable ? endHeader$ : of(null)).pipe(
+      concatMap((end) => {
+        if (readable && end === null) return throwError(() => new ChainMoved());
+        const headers = [head, end, ...known];
+        return concat(
+          this.#verify(anchor, streamReads, head, headers),
+          defer(() => this.#readAfterVerifying(end, endHeader$, confirmed, head)),
+        );
       }),
     );
-  });
+  }
+
+  /**
+   * What streams read on their own and no tick has checked yet, below the cursor (above
+   * it, the poller's own read comes later and is newer). Taken once the poller has a
+   * cursor, and kept until checked: a tick that ends early (the chain moved, a lagging
+   * node) leaves them for the next.
+   */
+  #streamReadsToCheck(): BlockAnchor[] {
+    const cursor = this.#cursor;
+    if (cursor !== undefined) {
+      for (const read of this.#config.takeStreamReads?.() ?? []) this.#uncheckedReads.set(anchorKey(read), read);
+      for (const [key, read] of this.#uncheckedReads) if (read.number >= cursor) this.#uncheckedReads.delete(key);
+    }
+    return [...this.#uncheckedReads.values()];
+  }
+
+  /**
+   * Default start: the first unconfirmed block. Anchors the chain just below it, so that a
+   * reorg of what others read before this point is still seen.
+   */
+  #startAtFirstUnconfirmed(endHeader$: Observable<RpcBlockHeader | null>, confirmed: number): Observable<never> {
+    return endHeader$.pipe(
+      concatMap((end) => {
+        if (end === null && confirmed >= 0) return throwError(() => new ChainMoved());
+        this.#setCursor(Math.max(0, confirmed + 1));
+        if (end !== null) this.#anchors.remember(end.number, end.hash);
+        return EMPTY;
+      }),
+    );
+  }
+
+  /**
+   * An explicit start is anchored at the block below it (once it exists), so that a reorg
+   * of the first range read is measured against it, not guessed; then the tick goes on.
+   */
+  #anchorExplicitStart(head: RpcBlockHeader): Observable<ReadLogBatch> {
+    return this.#header(this.#floor - 1).pipe(
+      concatMap((block) => {
+        // Gone since the head was read: the chain moved; the next tick tries again.
+        if (block === null) return throwError(() => new ChainMoved());
+        this.#startAnchored = true;
+        if (this.#anchors.size === 0) this.#anchors.remember(block.number, block.hash);
+        return this.#poll(head, [block]);
+      }),
+    );
+  }
+
+  /** Checks the anchor, then the blocks streams read on their own; rewinds below the first replaced. */
+  #verify(
+    anchor: BlockAnchor | undefined,
+    streamReads: readonly BlockAnchor[],
+    head: RpcBlockHeader,
+    headers: readonly (RpcBlockHeader | null)[],
+  ): Observable<never> {
+    return concat(
+      anchor === undefined
+        ? EMPTY
+        : this.#hashAt(anchor.number, headers).pipe(
+            concatMap((hash) => (hash === anchor.hash ? EMPTY : this.#rewind(anchor, head))),
+          ),
+      this.#verifyStreamReads(streamReads, head, headers),
+    );
+  }
+
+  /**
+   * After the checks (a rewind may leave something to read even if there was not before):
+   * reads up to the confirmed block, or announces a rewind with nothing to re-read yet.
+   */
+  #readAfterVerifying(
+    end: RpcBlockHeader | null,
+    endHeader$: Observable<RpcBlockHeader | null>,
+    confirmed: number,
+    head: RpcBlockHeader,
+  ): Observable<ReadLogBatch> {
+    const cursor = this.#cursor;
+    if (cursor === undefined) return EMPTY;
+    // After a rewind, the end's header must be older than the check that found the
+    // ancestor (a reorg in between could replace the ancestor unseen): when it was not
+    // fetched before, the re-read waits for the next tick.
+    const endFetchedLate = end === null && confirmed !== head.number;
+    if (confirmed < cursor || (this.#rewound && endFetchedLate))
+      return this.#rewound ? this.#announceRewind(cursor) : EMPTY;
+    return (end === null ? endHeader$ : of(end)).pipe(
+      concatMap((block) => (block === null ? throwError(() => new ChainMoved()) : this.#readUpTo(block))),
+    );
+  }
+
+  /** Reads `[cursor, end]` (end's header fetched first) and anchors the chain at `end`. */
+  #readUpTo(end: RpcBlockHeader): Observable<ReadLogBatch> {
+    const start = this.#cursor ?? end.number + 1;
+    const read$ = readProvenRange(this.#config, start, end);
+    return concat(
+      (this.#rewound ? read$.pipe(coalesceBatches(this.#delivered)) : read$).pipe(
+        map((batch) => {
+          // Until the re-read passes what was delivered before the rewind, blocks above
+          // each batch may still hold replaced events: the batch says how far the chain goes.
+          const recovering = batch.fromBlock <= this.#delivered ? { chainHead: this.#tickHead } : {};
+          if (!this.#rewound) return { ...batch, ...recovering };
+          this.#rewound = false;
+          return { ...batch, rewound: true as const, ...recovering, chainHead: this.#tickHead };
+        }),
+        afterEach((batch) => {
+          this.#setCursor(batch.toBlock + 1);
+        }),
+      ),
+      defer(() => {
+        this.#anchors.remember(end.number, end.hash);
+        this.#config.onAnchor?.(end.number, end.hash);
+        return EMPTY;
+      }),
+    );
+  }
+
+  /**
+   * A rewind with nothing to re-read in this tick: an empty batch that only says that the
+   * chain was replaced above it (streams check what they delivered from there).
+   */
+  #announceRewind(from: number): Observable<ReadLogBatch> {
+    this.#rewound = false;
+    return of({
+      fromBlock: from,
+      toBlock: from - 1,
+      logs: [],
+      rewound: true as const,
+      chainHead: this.#tickHead,
+      readAt: nextReadAt(),
+    });
+  }
+
+  /** Moves the cursor back above the newest anchor that is still canonical. */
+  #rewind(replaced: BlockAnchor, head: RpcBlockHeader): Observable<never> {
+    return from(
+      this.#anchors.newestFirst().filter((anchor) => anchor.number < replaced.number && anchor.number <= head.number),
+    ).pipe(
+      concatMap((anchor) =>
+        this.#header(anchor.number).pipe(map((block) => (block?.hash === anchor.hash ? anchor : undefined))),
+      ),
+      find((anchor): anchor is BlockAnchor => anchor !== undefined),
+      concatMap((ancestor) => {
+        const deeperThanMemory = ancestor === undefined;
+        // No remembered block survived: re-read the last REORG_MEMORY_BLOCKS blocks.
+        const resumeAt = Math.max(
+          this.#floor,
+          ancestor === undefined ? replaced.number - REORG_MEMORY_BLOCKS : ancestor.number + 1,
+        );
+        // Without an ancestor every remembered hash is stale: forget them all.
+        this.#anchors.forgetFrom(ancestor === undefined ? 0 : resumeAt);
+        this.#delivered = (this.#cursor ?? resumeAt) - 1;
+        this.#setCursor(resumeAt);
+        this.#rewound = true;
+        this.#config.report({
+          kind: 'reorg',
+          replacedBlock: replaced.number,
+          replacedHash: replaced.hash,
+          ancestor: resumeAt - 1,
+          deeperThanMemory,
+        });
+        return EMPTY;
+      }),
+    );
+  }
+
+  /**
+   * Checks the blocks streams read on their own against the chain, lowest first: the
+   * first one a reorg replaced is rewound below, as a replaced anchor is (a block the
+   * poller never anchored: a reorg of it before the poller's anchors stood goes unseen
+   * otherwise). Blocks at or above the cursor by then are left to the poller's own read.
+   */
+  #verifyStreamReads(
+    reads: readonly BlockAnchor[],
+    head: RpcBlockHeader,
+    known: readonly (RpcBlockHeader | null)[],
+  ): Observable<never> {
+    return from([...reads].sort((a, b) => a.number - b.number)).pipe(
+      concatMap((read) =>
+        read.number >= (this.#cursor ?? 0)
+          ? EMPTY
+          : this.#hashAt(read.number, known).pipe(
+              map((hash) => {
+                if (hash !== read.hash) return read;
+                this.#uncheckedReads.delete(anchorKey(read));
+                return undefined;
+              }),
+            ),
+      ),
+      find((read): read is BlockAnchor => read !== undefined),
+      concatMap((replaced) => {
+        if (replaced === undefined) return EMPTY;
+        // Those below were checked; the rest lie above the rewound cursor: read again anyway.
+        this.#uncheckedReads.clear();
+        return this.#rewind(replaced, head);
+      }),
+    );
+  }
+
+  #setCursor(next: number): void {
+    this.#cursor = next;
+    if (!this.#stopped) this.#config.onCursor?.(next);
+  }
+
+  #header(number: number): Observable<RpcBlockHeader | null> {
+    return number < 0 ? of(null) : requestBlock(this.#config, number);
+  }
+
+  /** The current hash of `number`, from headers at hand when possible. */
+  #hashAt(number: number, known: readonly (RpcBlockHeader | null)[]): Observable<string | null> {
+    for (const block of known) {
+      if (block === null) continue;
+      if (block.number === number) return of(block.hash);
+      if (block.number === number + 1) return of(block.parentHash);
+    }
+    return this.#header(number).pipe(map((block) => block?.hash ?? null));
+  }
 }
 
 /** One key per (block, hash). */
