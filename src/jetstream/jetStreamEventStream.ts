@@ -2,8 +2,8 @@ import {
   AckPolicy,
   type ConsumerMessages,
   DeliverPolicy,
+  type JetStreamClient,
   type JetStreamManager,
-  type JsMsg,
   jetstream,
   jetstreamManager,
 } from '@nats-io/jetstream';
@@ -11,19 +11,17 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { Observable } from 'rxjs';
 import { StreamMismatchError } from '../errors/StreamMismatchError.js';
 import type { NexusEvent } from '../events/NexusEvent.js';
-import { removalOf } from '../events/removalOf.js';
 import type { NormalizedAddress } from '../internal/address.js';
 import type { NexusDiagnostic } from '../source/NexusDiagnostic.js';
 import type { ValidStreamOptions } from '../streams/StreamOptions.js';
 import type { NexusEventDescriptor } from '../streams/nexusEventDescriptors.js';
-import { DEDUPE_WINDOW_BLOCKS } from '../streams/nexusEventStream.js';
 import { brokerError } from './connectBroker.js';
-import { decodeEventMessage } from './eventMessageCodec.js';
 import { isStreamNotFound } from './relayStream.js';
 import { findStartSequence, streamBlockAt } from './startSequence.js';
 import type { ResolvedBroker } from './resolveBrokerOptions.js';
 import type { SharedConnection } from './sharedConnection.js';
-import { REMOVED_HEADER, chainIdOfSubjects, eventSubjectOf } from './subjects.js';
+import { SubjectEvents } from './SubjectEvents.js';
+import { chainIdOfSubjects, eventSubjectOf } from './subjects.js';
 
 /**
  * How long the server keeps a consumer nobody pulls from (a crashed reader's): nanoseconds.
@@ -72,148 +70,41 @@ export function jetStreamEventStream<E extends NexusEvent>(
   const name = `${descriptor.method}(${scope.checksummed})`;
   const { broker, report } = context;
   return new Observable<E>((subscriber) => {
-    let closed = false;
-    let messages: ConsumerMessages | undefined;
-    let jsm: JetStreamManager | undefined;
-    let consumerName: string | undefined;
-    // The last stream sequence handled, and the dedupe state: kept across consumers.
-    let lastSequence = 0;
-    const delivered = new Map<string, { readonly blockNumber: number; readonly blockHash: string; event: E }>();
-    let highest = -1;
-
-    const handle = (message: JsMsg): void => {
-      if (message.seq <= lastSequence) return;
-      lastSequence = message.seq;
-      const removedHeader = message.headers?.get(REMOVED_HEADER) === 'true';
-      const text = message.string();
-      const decoded = decodeEventMessage<E>(
-        { eventName: descriptor.name, scopeField: descriptor.scope.field, scope: scope.lower, removedHeader },
-        text,
-      );
-      if (!decoded.ok) {
+    const reader: SubjectReader = { name, closed: false };
+    // The dedupe state: kept across the consumers this stream creates.
+    const events = new SubjectEvents<E>(
+      { eventName: descriptor.name, scopeField: descriptor.scope.field, scope: scope.lower },
+      options,
+      (invalid) =>
         report({
           kind: 'invalid-message',
           stream: name,
-          subject: message.subject,
-          sequence: message.seq,
-          reason: decoded.reason,
-          data: text.slice(0, MAX_DIAGNOSTIC_DATA),
-        });
-        return;
-      }
-      const event = decoded.event;
-      if (options.fromBlock !== undefined && event.blockNumber < options.fromBlock) return;
-      const key = `${event.transactionHash}:${event.logIndex}`;
-      const seen = delivered.get(key);
-      if (event.removed) {
-        if (!options.withRemovals || seen === undefined || seen.blockHash !== event.blockHash) return;
-        delivered.delete(key);
-        subscriber.next(removalOf(seen.event));
-        return;
-      }
-      if (seen !== undefined) {
-        if (!options.withRemovals || seen.blockHash === event.blockHash) return;
-        // The relay retracts before it publishes again; should a removal be missing, say it here.
-        subscriber.next(removalOf(seen.event));
-      }
-      if (event.blockNumber < highest - DEDUPE_WINDOW_BLOCKS) return;
-      delivered.set(key, { blockNumber: event.blockNumber, blockHash: event.blockHash, event });
-      if (event.blockNumber > highest) {
-        highest = event.blockNumber;
-        for (const [k, entry] of delivered) if (entry.blockNumber < highest - DEDUPE_WINDOW_BLOCKS) delivered.delete(k);
-      }
-      subscriber.next(event);
-    };
-
-    /** The relay's stream, once it exists; its subjects give the chain id. */
-    const awaitStream = async (manager: JetStreamManager): Promise<StreamInfo> => {
-      let told = false;
-      for (;;) {
-        try {
-          const info = await manager.streams.info(broker.stream);
-          const chainId = chainIdOfSubjects(info.config.subjects);
-          if (chainId === undefined) {
-            throw new StreamMismatchError(
-              broker.stream,
-              `the subjects ${JSON.stringify(info.config.subjects ?? [])}`,
-              'a relay of ogpu-events (subjects ogpu.<chainId>.>)',
-            );
-          }
-          return { chainId, firstSequence: info.state.first_seq, lastSequence: info.state.last_seq };
-        } catch (error: unknown) {
-          if (!isStreamNotFound(error)) throw error;
-        }
-        if (!told) {
-          told = true;
-          report({
-            kind: 'broker-wait',
-            waitingFor: 'stream',
-            jetStream: broker.stream,
-            reason: `${name} waits for the JetStream stream ${broker.stream}: no relay has created it yet`,
-          });
-        }
-        await new Promise((resolve) => setTimeout(resolve, STREAM_WAIT_INTERVAL));
-        if (closed) throw new Closed();
-      }
-    };
+          subject: invalid.subject,
+          sequence: invalid.sequence,
+          reason: invalid.reason,
+          data: invalid.text.slice(0, MAX_DIAGNOSTIC_DATA),
+        }),
+    );
 
     const run = async (nc: NatsConnection): Promise<void> => {
-      jsm = await jetstreamManager(nc, { checkAPI: false });
-      const js = jetstream(nc);
-      const stream = await awaitStream(jsm);
-      const subject = eventSubjectOf(stream.chainId, descriptor.name, scope.lower);
-      let first = true;
+      const jsm = await jetstreamManager(nc, { checkAPI: false });
+      reader.jsm = jsm;
+      const stream = await awaitRelayStream(jsm, broker.stream, reader, report);
       if (options.fromBlock !== undefined) {
         // Skip, on the server, the part of the stream below fromBlock.
-        lastSequence = (await replayStart(jsm, broker.stream, stream, options.fromBlock)) - 1;
+        events.skipTo((await replayStart(jsm, broker.stream, stream, options.fromBlock)) - 1);
       }
-      while (!closed) {
-        const resume = lastSequence > 0 || !first;
-        const info = await jsm.consumers.add(broker.stream, {
-          filter_subject: subject,
-          ack_policy: AckPolicy.None,
-          inactive_threshold: INACTIVE_THRESHOLD_NS,
-          mem_storage: true,
-          ...(resume
-            ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSequence + 1 }
-            : { deliver_policy: options.fromBlock === undefined ? DeliverPolicy.New : DeliverPolicy.All }),
-        });
-        consumerName = info.name;
-        // With "new only", what the stream held when the consumer was made is behind us.
-        if (first && options.fromBlock === undefined) lastSequence = Math.max(lastSequence, info.delivered.stream_seq);
-        first = false;
-        if (closed) break;
-        const consumer = js.consumers.getConsumerFromInfo(info);
-        const current = await consumer.consume({
-          max_messages: 512,
-          expires: PULL_EXPIRES_MS,
-          idle_heartbeat: PULL_IDLE_HEARTBEAT_MS,
-        });
-        messages = current;
-        void (async () => {
-          for await (const status of current.status()) {
-            if (
-              status.type === 'consumer_not_found' ||
-              status.type === 'consumer_deleted' ||
-              status.type === 'stream_not_found'
-            ) {
-              current.stop();
-              return;
-            }
-          }
-        })().catch(() => undefined);
-        for await (const message of current) handle(message);
-        if (closed) break;
-        report({
-          kind: 'broker-wait',
-          waitingFor: 'consumer',
-          jetStream: broker.stream,
-          reason: `${name}: the server lost its consumer; creating it again after stream sequence ${lastSequence}`,
-        });
-        await new Promise((resolve) => setTimeout(resolve, STREAM_WAIT_INTERVAL));
-        if (closed) break;
-        await awaitStream(jsm);
-      }
+      await consumeSubject({
+        js: jetstream(nc),
+        jsm,
+        stream: broker.stream,
+        subject: eventSubjectOf(stream.chainId, descriptor.name, scope.lower),
+        fromBlock: options.fromBlock,
+        reader,
+        events,
+        deliver: (event) => subscriber.next(event),
+        report,
+      });
     };
 
     context.connection
@@ -221,27 +112,156 @@ export function jetStreamEventStream<E extends NexusEvent>(
       .then(run)
       .then(
         () => {
-          if (!closed) subscriber.complete();
+          if (!reader.closed) subscriber.complete();
         },
         (error: unknown) => {
-          if (closed || error instanceof Closed) return;
+          if (reader.closed || error instanceof Closed) return;
           subscriber.error(brokerError(broker.servers, error, `read ${broker.stream} (${name})`));
         },
       );
 
     return () => {
-      closed = true;
-      messages?.stop();
-      const manager = jsm;
-      const consumer = consumerName;
+      reader.closed = true;
+      reader.messages?.stop();
+      const { jsm, consumerName } = reader;
       const remove =
-        manager !== undefined && consumer !== undefined
-          ? manager.consumers.delete(broker.stream, consumer).catch(() => false)
+        jsm !== undefined && consumerName !== undefined
+          ? jsm.consumers.delete(broker.stream, consumerName).catch(() => false)
           : Promise.resolve(false);
       void remove.finally(() => context.connection.release());
     };
   });
 }
+
+/** One stream's reading, as its teardown needs it: filled in as its parts are made. */
+interface SubjectReader {
+  /** `descriptor.method(scope)`, for diagnostics. */
+  readonly name: string;
+  /** Unsubscribed: stop, and make nothing more. */
+  closed: boolean;
+  jsm?: JetStreamManager;
+  /** The consumer this stream created on the server (deleted when it stops). */
+  consumerName?: string;
+  messages?: ConsumerMessages;
+}
+
+/**
+ * The relay's JetStream stream, once it exists (its subjects give the chain id): a stream
+ * subscribed before the relay created it waits, and says so once on `diagnostics$`.
+ */
+async function awaitRelayStream(
+  jsm: JetStreamManager,
+  streamName: string,
+  reader: SubjectReader,
+  report: (diagnostic: NexusDiagnostic) => void,
+): Promise<StreamInfo> {
+  let told = false;
+  for (;;) {
+    try {
+      const info = await jsm.streams.info(streamName);
+      const chainId = chainIdOfSubjects(info.config.subjects);
+      if (chainId === undefined) {
+        throw new StreamMismatchError(
+          streamName,
+          `the subjects ${JSON.stringify(info.config.subjects ?? [])}`,
+          'a relay of ogpu-events (subjects ogpu.<chainId>.>)',
+        );
+      }
+      return { chainId, firstSequence: info.state.first_seq, lastSequence: info.state.last_seq };
+    } catch (error: unknown) {
+      if (!isStreamNotFound(error)) throw error;
+    }
+    if (!told) {
+      told = true;
+      report({
+        kind: 'broker-wait',
+        waitingFor: 'stream',
+        jetStream: streamName,
+        reason: `${reader.name} waits for the JetStream stream ${streamName}: no relay has created it yet`,
+      });
+    }
+    await sleep(STREAM_WAIT_INTERVAL);
+    if (reader.closed) throw new Closed();
+  }
+}
+
+/** What {@link consumeSubject} reads, and where its events go. */
+interface SubjectConsumption<E extends NexusEvent> {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly stream: string;
+  readonly subject: string;
+  readonly fromBlock: number | undefined;
+  readonly reader: SubjectReader;
+  readonly events: SubjectEvents<E>;
+  readonly deliver: (event: E) => void;
+  readonly report: (diagnostic: NexusDiagnostic) => void;
+}
+
+/**
+ * Reads the subject through a consumer of its own (`filter_subject`: the server filters),
+ * until unsubscribed. The first starts where the stream's options say (with `fromBlock`:
+ * after what `events` skipped; without: new messages only); when the server loses it (a
+ * broker restart), another is created after the last message handled, once the stream is
+ * there again.
+ */
+async function consumeSubject<E extends NexusEvent>(c: SubjectConsumption<E>): Promise<void> {
+  const { reader, events } = c;
+  let first = true;
+  while (!reader.closed) {
+    const resume = events.lastSequence > 0 || !first;
+    const info = await c.jsm.consumers.add(c.stream, {
+      filter_subject: c.subject,
+      ack_policy: AckPolicy.None,
+      inactive_threshold: INACTIVE_THRESHOLD_NS,
+      mem_storage: true,
+      ...(resume
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: events.lastSequence + 1 }
+        : { deliver_policy: c.fromBlock === undefined ? DeliverPolicy.New : DeliverPolicy.All }),
+    });
+    reader.consumerName = info.name;
+    // With "new only", what the stream held when the consumer was made is behind us.
+    if (first && c.fromBlock === undefined) events.skipTo(info.delivered.stream_seq);
+    first = false;
+    if (reader.closed) break;
+    const messages = await c.js.consumers.getConsumerFromInfo(info).consume({
+      max_messages: 512,
+      expires: PULL_EXPIRES_MS,
+      idle_heartbeat: PULL_IDLE_HEARTBEAT_MS,
+    });
+    reader.messages = messages;
+    stopWhenConsumerLost(messages);
+    for await (const message of messages) for (const event of events.take(message)) c.deliver(event);
+    if (reader.closed) break;
+    c.report({
+      kind: 'broker-wait',
+      waitingFor: 'consumer',
+      jetStream: c.stream,
+      reason: `${reader.name}: the server lost its consumer; creating it again after stream sequence ${events.lastSequence}`,
+    });
+    await sleep(STREAM_WAIT_INTERVAL);
+    if (reader.closed) break;
+    await awaitRelayStream(c.jsm, c.stream, reader, c.report);
+  }
+}
+
+/** Ends `messages` when the server says its consumer (or stream) is gone: the reader then makes another. */
+function stopWhenConsumerLost(messages: ConsumerMessages): void {
+  void (async () => {
+    for await (const status of messages.status()) {
+      if (
+        status.type === 'consumer_not_found' ||
+        status.type === 'consumer_deleted' ||
+        status.type === 'stream_not_found'
+      ) {
+        messages.stop();
+        return;
+      }
+    }
+  })().catch(() => undefined);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The stream was unsubscribed while it waited. */
 class Closed extends Error {}
