@@ -14,6 +14,7 @@ import { buildDashboard, startDashboardDemo } from '../../scripts/dashboardDemo'
 import { FaultyRpcProxy } from '../support/FaultyRpcProxy';
 import { type StaticServer, serveStatic } from '../support/staticServer';
 import { waitFor } from '../support/streams';
+import { SHOWS_WITHIN_MS, mineLifecycleOnBoard, shows as showsOn, taskCard } from '../support/taskBoardPage';
 import { randomAddress, startTestChain, type TestChain } from '../support/testChain';
 
 const ROOT = join(__dirname, '..', '..');
@@ -21,7 +22,6 @@ const ROOT = join(__dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'artifacts');
 const POLL_INTERVAL_MS = 100;
 /** Upper bound for anything the page has to show; generous, the machine is shared. */
-const SHOWS_WITHIN_MS = 20_000;
 
 // Without Chromium the suite is reported as skipped, except in CI, where it must run.
 const inBrowser = hasChromium() || process.env['CI'] ? describe : describe.skip;
@@ -71,13 +71,8 @@ inBrowser('the browser dashboard', () => {
     if (!allowFailedLoads) expect(failedLoads).toEqual([]);
   });
 
-  const taskCard = (task: string): string => `article.task[data-task="${task}"]`;
-
   /** Waits until `selector` is on the page, and returns its text. */
-  async function shows(selector: string): Promise<string> {
-    const element = await page.waitForSelector(selector, { timeout: SHOWS_WITHIN_MS });
-    return (await element.textContent()) ?? '';
-  }
+  const shows = (selector: string): Promise<string> => showsOn(page, selector);
 
   /** The page opened from a shared link (its settings in the query) to the test chain's Nexus. */
   async function openLink(settings: { rpcUrl: string; source: string; fromBlock: number }): Promise<void> {
@@ -101,29 +96,7 @@ inBrowser('the browser dashboard', () => {
     expect(await shows('.status')).toContain('0 task(s), 0 provider(s)');
     expect(new URL(page.url()).searchParams.get('source')).toBe(source); // a link that reopens this board
 
-    await chain.send('register', provider, source, 2 /* NVIDIA */);
-    expect(await shows(`table.providers tr[data-provider="${provider}"]`)).toContain('NVIDIA');
-
-    await chain.send('publishTask', task, source);
-    await shows(`${taskCard(task)}[data-status="NEW"]`);
-    expect(await page.textContent(taskCard(task))).toContain('No attempt yet.');
-
-    await chain.send('attempt', task, provider, parseEther('1.5'));
-    await shows(`${taskCard(task)}[data-status="ATTEMPTED"]`);
-    expect(await shows(`${taskCard(task)} table.attempts tr[data-provider="${provider}"]`)).toContain('1.5 OGPU');
-
-    await chain.send('submitResponse', task, response);
-    await shows(`${taskCard(task)}[data-status="RESPONDED"]`);
-    await shows(`${taskCard(task)} tr[data-response="${response}"][data-status="SUBMITTED"]`);
-
-    await chain.send('confirmResponse', task, response);
-    await shows(`${taskCard(task)}[data-status="FINALIZED"]`);
-    await shows(`${taskCard(task)} tr[data-response="${response}"][data-status="CONFIRMED"]`);
-
-    const steps = await page.$$eval(`${taskCard(task)} ol.lifecycle li`, (items) =>
-      items.map((li) => `${li.textContent}:${li.getAttribute('data-step')}`),
-    );
-    expect(steps).toEqual(['NEW:done', 'ATTEMPTED:done', 'RESPONDED:done', 'FINALIZED:done']);
+    await mineLifecycleOnBoard(page, chain, { source, task, provider, response });
     expect(await page.textContent('.status')).toMatch(/1 task\(s\), 1 provider\(s\) · last change: \w+ in block \d+/);
     expect(await page.textContent('.diagnostics')).toContain('RPC retries: 0');
 

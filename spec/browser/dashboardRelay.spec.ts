@@ -18,6 +18,7 @@ import { natsRoles } from '../support/natsRoles';
 import { type NatsServer, describeWithNats, startNatsServer } from '../support/natsServer';
 import { type StaticServer, serveStatic } from '../support/staticServer';
 import { waitFor } from '../support/streams';
+import { SHOWS_WITHIN_MS, mineLifecycleOnBoard, shows as showsOn, taskCard } from '../support/taskBoardPage';
 import { type TestChain, randomAddress, startTestChain } from '../support/testChain';
 
 const STREAM = 'OGPU_NEXUS';
@@ -25,7 +26,6 @@ const STREAM = 'OGPU_NEXUS';
 const CHAIN_ID = 31337;
 const PASSWORDS = { relay: 'relay-secret', reader: 'reader-public' } as const;
 /** Upper bound for anything the page has to show; generous, the machine is shared. */
-const SHOWS_WITHIN_MS = 20_000;
 /**
  * What Chromium logs when the NATS client closes its WebSocket (on Stop): nats-server before
  * 2.10.24 (Debian's is 2.9) answers a close frame without status with the reserved status
@@ -110,13 +110,8 @@ inBrowser('the browser dashboard in relay mode (NATS WebSocket)', () => {
     expect(relayFailure).toBeUndefined();
   });
 
-  const taskCard = (task: string): string => `article.task[data-task="${task}"]`;
-
   /** Waits until `selector` is on the page, and returns its text. */
-  async function shows(selector: string): Promise<string> {
-    const element = await page.waitForSelector(selector, { timeout: SHOWS_WITHIN_MS });
-    return (await element.textContent()) ?? '';
-  }
+  const shows = (selector: string): Promise<string> => showsOn(page, selector);
 
   /** The page opened from a shared link in relay mode, reading from `fromBlock`. */
   async function openLink(settings: Omit<RelaySettings, 'stream'>): Promise<void> {
@@ -136,29 +131,7 @@ inBrowser('the browser dashboard in relay mode (NATS WebSocket)', () => {
       'the page connecting to the NATS WebSocket',
     );
 
-    await chain.send('register', provider, source, 2 /* NVIDIA */);
-    expect(await shows(`table.providers tr[data-provider="${provider}"]`)).toContain('NVIDIA');
-
-    await chain.send('publishTask', task, source);
-    await shows(`${taskCard(task)}[data-status="NEW"]`);
-    expect(await page.textContent(taskCard(task))).toContain('No attempt yet.');
-
-    await chain.send('attempt', task, provider, parseEther('1.5'));
-    await shows(`${taskCard(task)}[data-status="ATTEMPTED"]`);
-    expect(await shows(`${taskCard(task)} table.attempts tr[data-provider="${provider}"]`)).toContain('1.5 OGPU');
-
-    await chain.send('submitResponse', task, response);
-    await shows(`${taskCard(task)}[data-status="RESPONDED"]`);
-    await shows(`${taskCard(task)} tr[data-response="${response}"][data-status="SUBMITTED"]`);
-
-    await chain.send('confirmResponse', task, response);
-    await shows(`${taskCard(task)}[data-status="FINALIZED"]`);
-    await shows(`${taskCard(task)} tr[data-response="${response}"][data-status="CONFIRMED"]`);
-
-    const steps = await page.$$eval(`${taskCard(task)} ol.lifecycle li`, (items) =>
-      items.map((li) => `${li.textContent}:${li.getAttribute('data-step')}`),
-    );
-    expect(steps).toEqual(['NEW:done', 'ATTEMPTED:done', 'RESPONDED:done', 'FINALIZED:done']);
+    await mineLifecycleOnBoard(page, chain, { source, task, provider, response });
     expect(await page.$$('article.task')).toHaveLength(1);
     expect(await page.$$(`${taskCard(task)} table.attempts tbody tr`)).toHaveLength(1);
     expect(await page.$$(`${taskCard(task)} table.responses tbody tr`)).toHaveLength(1);
