@@ -62,16 +62,17 @@ export function relayToJetStream(options: RelayOptions): Observable<RelayProgres
     const resources: RelayResources = {};
     const rpc = shareBlockRequests(watchHead(resolved.chain.rpc, (n) => (head = Math.max(head, n))));
     const context: RequestContext = { rpc, policy: resolved.chain.policy, report: resolved.report };
+    const blockHashAt = (n: number): Observable<string | undefined> =>
+      requestBlock(context, n).pipe(map((block) => block?.hash));
     const chainSide = {
       context,
       rpc: resolved.chain.rpc,
-      hashAt: (n: number): Promise<string | undefined> =>
-        firstValueFrom(requestBlock(context, n).pipe(map((block) => block?.hash))),
+      hashAt: (n: number): Promise<string | undefined> => firstValueFrom(blockHashAt(n)),
       head: () => head,
       stopped: () => stopped,
     };
     const subscription = from(openRelay(resolved, chainSide, resources))
-      .pipe(concatMap((relay) => relayRanges(resolved, context, relay)))
+      .pipe(concatMap((relay) => relayRanges(resolved, context, blockHashAt, relay)))
       .subscribe({
         next: (progress) => subscriber.next(progress),
         error: (error: unknown) => subscriber.error(error),
@@ -94,6 +95,8 @@ export function relayToJetStream(options: RelayOptions): Observable<RelayProgres
 function relayRanges(
   options: ResolvedRelayOptions,
   context: RequestContext,
+  /** The chain's hash of block `n` now, `undefined` without such a block. */
+  blockHashAt: (n: number) => Observable<string | undefined>,
   relay: OpenRelay,
 ): Observable<RelayProgress> {
   const { chain, report } = options;
@@ -118,12 +121,7 @@ function relayRanges(
     report,
     onAnchor: (number, hash) => relay.publisher.anchor(number, hash),
   }).pipe(
-    reconcileBatchEvents(
-      DEDUPE_WINDOW_BLOCKS,
-      decode,
-      (n) => requestBlock(context, n).pipe(map((block) => block?.hash)),
-      relay.delivered,
-    ),
+    reconcileBatchEvents(DEDUPE_WINDOW_BLOCKS, decode, blockHashAt, relay.delivered),
     // The next range is published once this one is stored (see RangePublisher).
     concatMap(({ batch, events }) => relay.publisher.publishRange(batch, events)),
   );
