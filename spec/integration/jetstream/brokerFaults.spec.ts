@@ -17,17 +17,7 @@ describeWithNats('JetStream relay and consumers: broker faults and bad input', (
     const STREAM = 'RESTART';
     const task = randomAddress();
     const start = (await suite.chain.head()) + 1;
-    let relayed = -1;
-    const relay = relayToJetStream({
-      rpcUrl: suite.chain.url,
-      address: suite.chain.nexusAddress,
-      servers: suite.nats.url,
-      stream: STREAM,
-      fromBlock: start,
-      pollInterval: 50,
-    }).subscribe((p) => {
-      relayed = Math.max(relayed, p.toBlock);
-    });
+    const relay = await suite.startRelay({ stream: STREAM, fromBlock: start });
     const nexus = createJetStreamNexusEvents({ servers: suite.nats.url, stream: STREAM });
     const seen: TaskStatusChangedEvent[] = [];
     let failure: unknown;
@@ -43,12 +33,12 @@ describeWithNats('JetStream relay and consumers: broker faults and bad input', (
       await restarted;
       for (let i = 0; i < 5; i++) await suite.chain.send('emitTaskStatusChanged', task, TaskStatus.FINALIZED);
       const head = await suite.chain.head();
-      await waitFor(() => relayed >= head, 30_000);
+      await relay.reached(head, 30_000);
       await waitFor(() => seen.length >= 15, 30_000);
       await new Promise((resolve) => setTimeout(resolve, 500));
     } finally {
       consumer.unsubscribe();
-      relay.unsubscribe();
+      relay.subscription.unsubscribe();
     }
     expect(failure).toBeUndefined();
     const logs = await suite.chain.provider.getLogs({
